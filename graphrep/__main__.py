@@ -1,0 +1,3 @@
+from graphrep.cli import console_main
+
+console_main()

@@ -1,0 +1,215 @@
+"""Canonical graph input: anything graphrep accepts becomes one undirected,
+simple graph in CSR form plus the map back to the caller's node ids.
+
+Accepted inputs
+---------------
+* a :class:`CSRGraph` (returned unchanged),
+* a PyG ``Data`` object (``edge_index`` and ``num_nodes``) or an
+  ``edge_index`` tensor of shape ``[2, E]``,
+* a scipy sparse matrix or array (square; nonzeros are edges),
+* a networkx graph (node order is ``G.nodes`` order),
+* a numpy integer array of shape ``(E, 2)``,
+* a path to an edge-list file (see :func:`graphrep.io.read_edge_list`).
+
+Directed input is symmetrised; self-loops and duplicate or reciprocal edges
+are dropped and counted in one log line. Malformed input raises
+:class:`GraphFormatError`.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["CSRGraph", "GraphFormatError", "as_graph"]
+
+logger = logging.getLogger(__name__)
+
+INT64_MAX = np.iinfo(np.int64).max
+
+
+class GraphFormatError(ValueError):
+    """Raised when graph input is malformed; names the file and line when known."""
+
+
+@dataclass(frozen=True, eq=False)
+class CSRGraph:
+    """An undirected simple graph in compressed sparse row form.
+
+    Attributes:
+        indptr: ``int64[n + 1]`` row pointers.
+        indices: ``int64[2m]`` neighbour lists, each sorted ascending, no
+            self-loops, no duplicates; every edge is stored in both rows.
+        node_ids: ``[n]`` the caller's id of each row (``int64`` or ``object``).
+
+    Example:
+        >>> g = as_graph(np.array([[0, 1], [1, 2], [2, 0], [1, 0]]))
+        >>> g.num_nodes, g.num_edges
+        (3, 3)
+        >>> g.neighbors(1).tolist()
+        [0, 2]
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    node_ids: np.ndarray
+
+    @property
+    def num_nodes(self) -> int:
+        return int(self.indptr.shape[0] - 1)
+
+    @property
+    def num_edges(self) -> int:
+        """Number of undirected edges ``m``."""
+        return int(self.indices.shape[0] // 2)
+
+    @property
+    def degrees(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+    def neighbors(self, node: int) -> np.ndarray:
+        return self.indices[self.indptr[node] : self.indptr[node + 1]]
+
+    def edge_index(self) -> np.ndarray:
+        """``int64[2, 2m]``: both directions of every edge, row-major order."""
+        rows = np.repeat(np.arange(self.num_nodes, dtype=np.int64), self.degrees)
+        return np.stack([rows, self.indices])
+
+    def edge_list(self) -> np.ndarray:
+        """``int64[m, 2]``: each undirected edge once, as ``(u, v)`` with ``u < v``."""
+        src, dst = self.edge_index()
+        keep = src < dst
+        return np.stack([src[keep], dst[keep]], axis=1)
+
+    def to_scipy(self, dtype=np.int64) -> sp.csr_array:
+        """The 0/1 adjacency matrix as a ``scipy.sparse.csr_array``."""
+        data = np.ones(self.indices.shape[0], dtype=dtype)
+        n = self.num_nodes
+        return sp.csr_array((data, self.indices, self.indptr), shape=(n, n))
+
+    @classmethod
+    def from_edges(
+        cls, edges: np.ndarray, num_nodes: int, node_ids: np.ndarray | None = None
+    ) -> "CSRGraph":
+        """Builds the canonical graph from an ``int64[E, 2]`` array of ids in
+        ``[0, num_nodes)``, dropping self-loops and merging duplicates."""
+        edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+        n = int(num_nodes)
+        if n <= 0:
+            raise GraphFormatError("empty graph: it has no nodes")
+        src, dst = edges[:, 0], edges[:, 1]
+        loops = src == dst
+        num_loops = int(loops.sum())
+        src, dst = src[~loops], dst[~loops]
+        keys = np.unique(np.concatenate([src * n + dst, dst * n + src]))
+        rows, cols = np.divmod(keys, n)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+        merged = int(src.shape[0] - keys.shape[0] // 2)
+        if num_loops or merged:
+            logger.info(
+                "normalised graph input: dropped %d self-loops, merged %d duplicate "
+                "or reciprocal edges", num_loops, merged,
+            )
+        if node_ids is None:
+            node_ids = np.arange(n, dtype=np.int64)
+        return cls(indptr, cols.astype(np.int64, copy=False), node_ids)
+
+
+def as_graph(graph: Any, *, num_nodes: int | None = None) -> CSRGraph:
+    """Converts any accepted graph input to a :class:`CSRGraph`.
+
+    Args:
+        graph: see the module docstring for the accepted types.
+        num_nodes: number of nodes for integer-id edge arrays and
+            ``edge_index`` tensors (defaults to ``max id + 1``); ignored for
+            inputs that carry their own node set.
+
+    Raises:
+        GraphFormatError: malformed, empty or out-of-range input.
+        FileNotFoundError: ``graph`` is a path that does not exist.
+
+    Example:
+        >>> import networkx as nx
+        >>> g = as_graph(nx.path_graph(["a", "b", "c"]))
+        >>> g.node_ids.tolist(), g.degrees.tolist()
+        (['a', 'b', 'c'], [1, 2, 1])
+    """
+    if isinstance(graph, CSRGraph):
+        return graph
+    if isinstance(graph, (str, os.PathLike)):
+        from graphrep.io import read_edge_list
+
+        edges, node_ids = read_edge_list(graph)
+        return CSRGraph.from_edges(edges, len(node_ids), node_ids)
+    if hasattr(graph, "edge_index") and hasattr(graph, "num_nodes"):
+        return _from_index_array(_tensor_to_numpy(graph.edge_index).T, graph.num_nodes, "data.edge_index")
+    if type(graph).__module__.startswith("torch"):
+        array = _tensor_to_numpy(graph)
+        if array.ndim != 2 or array.shape[0] != 2:
+            raise GraphFormatError(f"edge_index must have shape [2, E], got {list(array.shape)}")
+        return _from_index_array(array.T, num_nodes, "edge_index")
+    if sp.issparse(graph):
+        return _from_scipy(graph)
+    if type(graph).__module__.startswith("networkx"):
+        return _from_networkx(graph)
+    if isinstance(graph, (np.ndarray, list, tuple)):
+        array = np.asarray(graph)
+        if array.ndim != 2 or array.shape[1] != 2:
+            raise GraphFormatError(f"edge array must have shape (E, 2), got {array.shape}")
+        return _from_index_array(array, num_nodes, "edge array")
+    raise TypeError(
+        f"cannot read a graph from {type(graph).__name__}; expected a PyG Data, an "
+        "edge_index tensor, a scipy sparse matrix, a networkx graph, an (E, 2) array "
+        "or an edge-list path"
+    )
+
+
+def _tensor_to_numpy(tensor: Any) -> np.ndarray:
+    return tensor.detach().cpu().numpy() if hasattr(tensor, "detach") else np.asarray(tensor)
+
+
+def _from_index_array(array: np.ndarray, num_nodes: int | None, what: str) -> CSRGraph:
+    if array.dtype.kind == "f":
+        if not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
+            raise GraphFormatError(f"{what} holds non-integer node ids")
+        if array.size and np.abs(array).max() > 2.0**63:
+            raise GraphFormatError(f"{what} holds node ids that overflow int64")
+    elif array.dtype.kind == "u" and array.size and array.max() > INT64_MAX:
+        raise GraphFormatError(f"{what} holds node ids that overflow int64")
+    elif array.dtype.kind not in "iub":
+        raise GraphFormatError(f"{what} must hold integer node ids, got dtype {array.dtype}")
+    edges = array.astype(np.int64)
+    if edges.size and edges.min() < 0:
+        raise GraphFormatError(f"{what} holds negative node id {int(edges.min())}")
+    max_id = int(edges.max()) if edges.size else -1
+    if num_nodes is None:
+        num_nodes = max_id + 1
+    elif num_nodes <= max_id:
+        raise GraphFormatError(f"num_nodes={num_nodes} but {what} holds node id {max_id}")
+    return CSRGraph.from_edges(edges, num_nodes)
+
+
+def _from_scipy(matrix) -> CSRGraph:
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise GraphFormatError(f"adjacency matrix must be square, got shape {matrix.shape}")
+    coo = sp.coo_array(matrix)
+    nonzero = coo.data != 0
+    edges = np.stack([coo.row[nonzero], coo.col[nonzero]], axis=1)
+    return CSRGraph.from_edges(edges, matrix.shape[0])
+
+
+def _from_networkx(graph) -> CSRGraph:
+    nodes = list(graph.nodes())
+    position = {node: i for i, node in enumerate(nodes)}
+    edges = np.array([(position[u], position[v]) for u, v in graph.edges()], dtype=np.int64)
+    if all(isinstance(node, (int, np.integer)) and not isinstance(node, bool) for node in nodes):
+        node_ids = np.array(nodes, dtype=np.int64)
+    else:
+        node_ids = np.empty(len(nodes), dtype=object)
+        node_ids[:] = nodes
+    return CSRGraph.from_edges(edges, len(nodes), node_ids)

@@ -1,0 +1,47 @@
+"""Shared fixtures.
+
+Real data comes from the read-only ``../shared/data`` beside the checkout
+(or ``$GRAPHREP_SHARED_DATA``); tests that need it are skipped with a reason
+when it is absent. Loaders stage copies into a per-session cache, never
+into the shared folder.
+"""
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _shared_data() -> Path | None:
+    candidate = Path(os.environ.get("GRAPHREP_SHARED_DATA", REPO.parent / "shared" / "data"))
+    return candidate if (candidate / "README.md").exists() else None
+
+
+SHARED_DATA = _shared_data()
+needs_shared_data = pytest.mark.skipif(
+    SHARED_DATA is None, reason="real data not found (../shared/data or $GRAPHREP_SHARED_DATA)"
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache(tmp_path_factory):
+    """Point graphrep's cache at a per-session folder."""
+    cache = tmp_path_factory.mktemp("graphrep-cache")
+    previous = {key: os.environ.get(key) for key in ("GRAPHREP_CACHE", "GRAPHREP_DATA")}
+    os.environ["GRAPHREP_CACHE"] = str(cache)
+    os.environ.pop("GRAPHREP_DATA", None)
+    yield cache
+    for key, value in previous.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The read-only real-data root; skips the test when it is absent."""
+    if SHARED_DATA is None:
+        pytest.skip("real data not found (../shared/data or $GRAPHREP_SHARED_DATA)")
+    return SHARED_DATA
