@@ -13,6 +13,7 @@ import logging
 import sys
 
 import graphrep
+from graphrep.utils import set_quiet
 
 # name -> (module, one-line help); modules import lazily so `--help` is fast.
 SUBCOMMANDS = {
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
     logging.basicConfig(level=level, format="graphrep: %(message)s", stream=sys.stderr)
+    set_quiet(args.quiet)
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:

@@ -1,0 +1,14 @@
+"""Graphlet orbit adjacency matrices (GRADCO) and orbit counts.
+
+>>> from graphrep.orbits import ORBIT_ADJACENCY_KEYS, orbit_adjacency
+>>> len(ORBIT_ADJACENCY_KEYS)
+28
+"""
+from graphrep.orbits import brute
+from graphrep.orbits.adjacency import OrbitAdjacency, available_backends, orbit_adjacency, orbit_counts
+from graphrep.orbits.keys import NUM_ORBITS, ORBIT_ADJACENCY_KEYS, OrbitKey, format_key, parse_key
+
+__all__ = [
+    "ORBIT_ADJACENCY_KEYS", "NUM_ORBITS", "OrbitKey", "OrbitAdjacency", "orbit_adjacency",
+    "orbit_counts", "available_backends", "brute", "format_key", "parse_key",
+]

@@ -1,0 +1,110 @@
+"""A slow, obviously correct reference: enumerate every connected induced
+subgraph on 2-4 nodes (ESU, Wernicke 2006), name its graphlet and orbits
+from its degree sequence, and count each ordered node pair.
+
+Use it on small graphs to check the fast kernels:
+
+>>> import networkx as nx
+>>> from graphrep.orbits import orbit_adjacency
+>>> g = nx.petersen_graph()
+>>> fast, slow = orbit_adjacency(g), orbit_adjacency_brute(g)
+>>> all((fast[key] != slow[key]).nnz == 0 for key in slow)
+True
+"""
+from __future__ import annotations
+
+from collections import Counter
+from itertools import combinations
+from typing import Any, Iterator
+
+import numpy as np
+import scipy.sparse as sp
+
+from graphrep.graph import as_graph
+from graphrep.orbits.keys import NUM_ORBITS, ORBIT_ADJACENCY_KEYS, OrbitKey
+
+__all__ = ["connected_subgraphs", "orbit_adjacency_brute", "orbit_counts_brute"]
+
+# (nodes, edges, sorted degrees) -> {degree inside the graphlet: orbit}
+_ORBIT_BY_DEGREE = {
+    (2, 1, (1, 1)): {1: 0},
+    (3, 2, (1, 1, 2)): {1: 1, 2: 2},
+    (3, 3, (2, 2, 2)): {2: 3},
+    (4, 3, (1, 1, 2, 2)): {1: 4, 2: 5},
+    (4, 3, (1, 1, 1, 3)): {1: 6, 3: 7},
+    (4, 4, (2, 2, 2, 2)): {2: 8},
+    (4, 4, (1, 2, 2, 3)): {1: 9, 2: 10, 3: 11},
+    (4, 5, (2, 2, 3, 3)): {2: 12, 3: 13},
+    (4, 6, (3, 3, 3, 3)): {3: 14},
+}
+
+
+def connected_subgraphs(neighbors: list[set[int]], max_size: int = 4) -> Iterator[tuple[int, ...]]:
+    """Yields every connected node set of 2..``max_size`` nodes exactly once."""
+
+    def extend(subgraph, frontier, closed, root):
+        if len(subgraph) >= 2:
+            yield subgraph
+        if len(subgraph) == max_size:
+            return
+        frontier = set(frontier)
+        while frontier:
+            w = frontier.pop()
+            exclusive = {x for x in neighbors[w] if x > root and x not in closed}
+            yield from extend(subgraph + (w,), frontier | exclusive, closed | neighbors[w], root)
+
+    for root in range(len(neighbors)):
+        yield from extend((root,), {x for x in neighbors[root] if x > root},
+                          neighbors[root] | {root}, root)
+
+
+def _orbits_and_distances(nodes: tuple[int, ...], neighbors: list[set[int]]):
+    inside = {a: {b for b in nodes if b in neighbors[a]} for a in nodes}
+    degrees = {a: len(inside[a]) for a in nodes}
+    signature = (len(nodes), sum(degrees.values()) // 2, tuple(sorted(degrees.values())))
+    orbit = {a: _ORBIT_BY_DEGREE[signature][degrees[a]] for a in nodes}
+    distance = {}
+    for a in nodes:
+        seen, layer, hop = {a}, {a}, 0
+        while layer:
+            for b in layer:
+                distance[a, b] = hop
+            layer = {c for b in layer for c in inside[b]} - seen
+            seen |= layer
+            hop += 1
+    return orbit, distance
+
+
+def _neighbor_sets(graph) -> tuple[Any, list[set[int]]]:
+    g = as_graph(graph)
+    return g, [set(g.neighbors(u).tolist()) for u in range(g.num_nodes)]
+
+
+def orbit_adjacency_brute(graph) -> dict[OrbitKey, sp.csr_array]:
+    """The 28 orbit adjacency matrices by full enumeration (small graphs only)."""
+    g, neighbors = _neighbor_sets(graph)
+    counts = {key: Counter() for key in ORBIT_ADJACENCY_KEYS}
+    for nodes in connected_subgraphs(neighbors):
+        orbit, distance = _orbits_and_distances(nodes, neighbors)
+        for a, b in combinations(nodes, 2):
+            counts[OrbitKey(distance[a, b], orbit[a], orbit[b])][a, b] += 1
+            counts[OrbitKey(distance[a, b], orbit[b], orbit[a])][b, a] += 1
+    n = g.num_nodes
+    result = {}
+    for key, pairs in counts.items():
+        rows = np.array([pair[0] for pair in pairs], dtype=np.int64)
+        cols = np.array([pair[1] for pair in pairs], dtype=np.int64)
+        values = np.array(list(pairs.values()), dtype=np.int64)
+        result[key] = sp.csr_array(sp.coo_array((values, (rows, cols)), shape=(n, n)))
+    return result
+
+
+def orbit_counts_brute(graph) -> np.ndarray:
+    """``int64[n, 15]`` per-node orbit counts by full enumeration."""
+    g, neighbors = _neighbor_sets(graph)
+    counts = np.zeros((g.num_nodes, NUM_ORBITS), dtype=np.int64)
+    for nodes in connected_subgraphs(neighbors):
+        orbit, _ = _orbits_and_distances(nodes, neighbors)
+        for a in nodes:
+            counts[a, orbit[a]] += 1
+    return counts

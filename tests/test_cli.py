@@ -1,0 +1,110 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.io
+import scipy.sparse as sp
+
+import graphrep
+from graphrep.cli import main
+from graphrep.orbits import orbit_adjacency
+
+
+@pytest.fixture
+def square_with_tail(tmp_path):
+    path = tmp_path / "g.txt"
+    path.write_text("ann bob\nbob cid\ncid dan\ndan ann\ndan eve\n")
+    return path
+
+
+def test_version_and_help(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"graphrep {graphrep.__version__}"
+    with pytest.raises(SystemExit):
+        main(["orbits", "--help"])
+    assert "--backend" in capsys.readouterr().out
+
+
+def test_orbits_npz_manifest_and_nodes(tmp_path, square_with_tail, capsys):
+    out = tmp_path / "out"
+    assert main(["orbits", str(square_with_tail), "-o", str(out), "-q", "--counts"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["num_nodes"] == 5 and manifest["num_edges"] == 5 and len(manifest["keys"]) == 28
+    assert manifest["graphrep_version"] == graphrep.__version__
+    assert (out / "nodes.txt").read_text().split("\n")[:2] == ["0\tann", "1\tbob"]
+    expected = orbit_adjacency(square_with_tail)
+    for key, matrix in expected.items():
+        stored = sp.load_npz(out / f"h{key[0]}_o{key[1]}_o{key[2]}.npz")
+        assert (stored != matrix).nnz == 0
+        assert manifest["nnz"][f"h{key[0]}_o{key[1]}_o{key[2]}"] == matrix.nnz
+    counts = np.loadtxt(out / "orbit_counts.tsv", skiprows=1, usecols=range(1, 16), dtype=np.int64)
+    assert counts[:, 0].tolist() == [2, 2, 2, 3, 1]
+    assert "h1_o0_o0" in capsys.readouterr().out
+
+
+def test_orbits_mtx_and_tsv_with_node_ids(tmp_path, square_with_tail):
+    assert main(["orbits", str(square_with_tail), "-o", str(tmp_path / "m"), "-q", "--format", "mtx",
+                 "--keys", "h1_o0_o0"]) == 0
+    stored = scipy.io.mmread(tmp_path / "m" / "h1_o0_o0.mtx")
+    assert stored.nnz == 10
+    assert main(["orbits", str(square_with_tail), "-o", str(tmp_path / "t"), "-q", "--format", "tsv",
+                 "--keys", "h3_o4_o4", "h2_o6_o6"]) == 0
+    lines = (tmp_path / "t" / "orbit_adjacency.tsv").read_text().splitlines()
+    assert lines[0] == "u\tv\thop\to1\to2\tcount"
+    assert "eve\tbob\t3\t4\t4\t2" in lines and "eve\tann\t2\t6\t6\t1" in lines
+
+
+def test_builtin_dataset(tmp_path, capsys):
+    assert main(["orbits", "--dataset", "karate", "-o", str(tmp_path / "k"), "-q"]) == 0
+    assert "34 nodes, 78 edges" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv_tail, message", [
+    (["missing.txt"], "edge-list file not found: missing.txt"),
+    (["--dataset", "nope"], "unknown dataset 'nope'; known: karate, cora"),
+])
+def test_user_errors_exit_2_with_one_line(tmp_path, capsys, argv_tail, message):
+    assert main(["orbits", *argv_tail, "-o", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith(f"graphrep: error: {message}") and "Traceback" not in "".join(err)
+    assert not (tmp_path / "x").exists()
+
+
+def test_malformed_file_names_line_and_verbose_shows_traceback(tmp_path, capsys):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("0 1\n2\n")
+    assert main(["orbits", str(bad), "-o", str(tmp_path / "x")]) == 2
+    assert "bad.txt:2: expected two node ids" in capsys.readouterr().err
+    with pytest.raises(ValueError):
+        main(["orbits", str(bad), "-o", str(tmp_path / "x"), "-v"])
+
+
+def test_existing_output_and_bad_option(tmp_path, square_with_tail, capsys):
+    (tmp_path / "out").mkdir()
+    assert main(["orbits", str(square_with_tail), "-o", str(tmp_path / "out")]) == 2
+    assert "already exists" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["orbits", str(square_with_tail), "-o", str(tmp_path / "y"), "--format", "csv"])
+    assert exit_info.value.code == 2
+
+
+def test_failed_write_leaves_nothing(tmp_path, square_with_tail, monkeypatch):
+    import graphrep.orbits.cli as orbits_cli
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(orbits_cli, "write_matrix", broken)
+    assert main(["orbits", str(square_with_tail), "-o", str(tmp_path / "out"), "-q"]) == 2
+    assert list(tmp_path.iterdir()) == [square_with_tail]
+
+
+def test_console_entry_point(tmp_path, square_with_tail):
+    result = subprocess.run([sys.executable, "-m", "graphrep", "orbits", str(tmp_path / "none.txt"),
+                             "-o", str(tmp_path / "o")], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"graphrep: error: edge-list file not found: {tmp_path / 'none.txt'}"]
