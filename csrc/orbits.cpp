@@ -96,8 +96,15 @@ struct Scratch {
   std::vector<i64> touched;
 };
 
-struct BlockOutput {
+// Entries a thread emitted, kept across calls so their memory is reused;
+// a block of rows records which span of its thread's buffers it wrote.
+struct ThreadOutput {
   std::array<std::vector<i64>, kNumKeys> cols, vals;
+};
+
+struct BlockSpan {
+  int thread = 0;
+  std::array<i64, kNumKeys> begin{}, end{};
 };
 
 int thread_count(int requested) {
@@ -134,6 +141,7 @@ class OrbitRows {
     py::gil_scoped_release release;
     precompute();
     scratch_.resize(threads_);
+    outputs_.resize(threads_);
   }
 
   // Rows u0..u1-1: (row_stat[rows, 28], cols per key, vals per key); see
@@ -146,35 +154,44 @@ class OrbitRows {
     std::fill(stat, stat + rows * kNumKeys, 0);
     const i64 block = std::max<i64>(1, std::min<i64>(64, rows / (16 * threads_) + 1));
     const i64 blocks = (rows + block - 1) / block;
-    std::vector<BlockOutput> outputs(counts_only_ ? 0 : blocks);
+    std::vector<BlockSpan> spans(blocks);
+    for (auto& out : outputs_)
+      for (int key = 0; key < kNumKeys; ++key) {
+        out.cols[key].clear();
+        out.vals[key].clear();
+      }
     {
       py::gil_scoped_release release;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
       for (i64 b = 0; b < blocks; ++b) {
-        Scratch& scratch = thread_scratch(thread_id());
-        BlockOutput* out = counts_only_ ? nullptr : &outputs[b];
+        const int id = thread_id();
+        Scratch& scratch = thread_scratch(id);
+        ThreadOutput& out = outputs_[id];
+        BlockSpan& span = spans[b];
+        span.thread = id;
+        for (int key = 0; key < kNumKeys; ++key) span.begin[key] = static_cast<i64>(out.cols[key].size());
         const i64 first = u0 + b * block;
         const i64 last = std::min(u1, first + block);
         for (i64 u = first; u < last; ++u) row(u, scratch, stat + (u - u0) * kNumKeys, out);
+        for (int key = 0; key < kNumKeys; ++key) span.end[key] = static_cast<i64>(out.cols[key].size());
       }
     }
     py::list cols, vals;
     for (int key = 0; key < kNumKeys; ++key) {
       i64 total = 0;
-      for (const auto& out : outputs) total += static_cast<i64>(out.cols[key].size());
+      for (const auto& span : spans) total += span.end[key] - span.begin[key];
       py::array_t<i64> key_cols(total), key_vals(total);
       i64* cdst = key_cols.mutable_data();
       i64* vdst = key_vals.mutable_data();
-      for (auto& out : outputs) {
-        const auto count = out.cols[key].size();
+      for (const auto& span : spans) {
+        const i64 count = span.end[key] - span.begin[key];
+        const ThreadOutput& out = outputs_[span.thread];
         if (count) {
-          std::memcpy(cdst, out.cols[key].data(), count * sizeof(i64));
-          std::memcpy(vdst, out.vals[key].data(), count * sizeof(i64));
+          std::memcpy(cdst, out.cols[key].data() + span.begin[key], count * sizeof(i64));
+          std::memcpy(vdst, out.vals[key].data() + span.begin[key], count * sizeof(i64));
         }
         cdst += count;
         vdst += count;
-        std::vector<i64>().swap(out.cols[key]);
-        std::vector<i64>().swap(out.vals[key]);
       }
       cols.append(key_cols);
       vals.append(key_vals);
@@ -241,7 +258,7 @@ class OrbitRows {
     return scratch;
   }
 
-  void row(i64 u, Scratch& scratch, i64* stat, BlockOutput* out) const {
+  void row(i64 u, Scratch& scratch, i64* stat, ThreadOutput& out) const {
     Acc* acc = scratch.acc.data();
     std::uint8_t* seen = scratch.seen.data();
     i64* touched = scratch.touched.data();
@@ -320,8 +337,8 @@ class OrbitRows {
           return;
         }
         stat[key] += 1;
-        out->cols[key].push_back(v);
-        out->vals[key].push_back(value);
+        out.cols[key].push_back(v);
+        out.vals[key].push_back(value);
       };
       if (adjacent) {
         adjacent_values(s, vals);
@@ -346,6 +363,7 @@ class OrbitRows {
   bool need_a3_, counts_only_;
   int threads_;
   std::vector<Scratch> scratch_;
+  std::vector<ThreadOutput> outputs_;
 };
 
 }  // namespace

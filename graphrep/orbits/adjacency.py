@@ -130,10 +130,7 @@ def orbit_adjacency(graph: Any, *, backend: str = "auto", keys: Iterable | None 
     for index in selected:
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(row_stat[:, index], out=indptr[1:])
-        cols = _concatenate([chunk[0][index] for chunk in pieces])
-        vals = _concatenate([chunk[1][index] for chunk in pieces])
-        for chunk in pieces:
-            chunk[0][index] = chunk[1][index] = None
+        cols, vals = _gather(pieces, index, int(indptr[-1]))
         matrices[ORBIT_ADJACENCY_KEYS[index]] = sp.csr_array((vals, cols, indptr), shape=(n, n))
     return OrbitAdjacency(matrices, g.node_ids, chosen)
 
@@ -169,8 +166,19 @@ def _selected_keys(keys) -> list[int]:
     return selected
 
 
-def _concatenate(arrays: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
+def _gather(pieces: list, index: int, total: int) -> tuple[np.ndarray, np.ndarray]:
+    """Joins one key's chunk pieces, releasing each piece once copied, so the
+    peak stays at the output plus one piece."""
+    cols = np.empty(total, dtype=np.int64)
+    vals = np.empty(total, dtype=np.int64)
+    position = 0
+    for chunk_cols, chunk_vals in pieces:
+        size = chunk_cols[index].shape[0]
+        cols[position:position + size] = chunk_cols[index]
+        vals[position:position + size] = chunk_vals[index]
+        chunk_cols[index] = chunk_vals[index] = None
+        position += size
+    return cols, vals
 
 
 def row_sums(indptr: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -216,15 +224,15 @@ def _run(g: CSRGraph, wanted: np.ndarray, *, counts_only: bool, backend: str, nu
     threads = _num_threads(num_threads, core)
     if chosen == "cpp":
         run_rows = core.OrbitRows(g.indptr, g.indices, wanted, need_a3, counts_only, threads)
-        parts = 1 if g.num_edges < 50_000 else 24
-        chunks, pool = _chunks(g, parts), None
+        # OpenMP splits each call; several calls bound the transient copy and feed the progress bar
+        chunks, pool = _chunks(g, 1 if g.num_edges < 2_000 else 32), None
     else:
         run_rows = _NumbaRows(g, wanted, need_a3, counts_only)
         chunks = _chunks(g, 1 if g.num_edges < 2_000 else 16 * threads)
         pool = ThreadPoolExecutor(threads) if len(chunks) > 1 and threads > 1 else None
     row_stat = np.zeros((g.num_nodes, len(ORBIT_ADJACENCY_KEYS)), dtype=np.int64)
     pieces = []
-    results = pool.map(lambda rows: run_rows(*rows), chunks) if pool else map(lambda rows: run_rows(*rows), chunks)
+    results = (pool or _SERIAL).map(lambda rows: run_rows(*rows), chunks)
     try:
         bar = progress(total=g.num_nodes, desc="orbit adjacency" if not counts_only else "orbit counts")
         with bar:
@@ -237,6 +245,15 @@ def _run(g: CSRGraph, wanted: np.ndarray, *, counts_only: bool, backend: str, nu
         if pool:
             pool.shutdown(cancel_futures=True)
     return chosen, row_stat, pieces
+
+
+class _Serial:
+    @staticmethod
+    def map(function, items):
+        return map(function, items)
+
+
+_SERIAL = _Serial()
 
 
 class _NumbaRows:
