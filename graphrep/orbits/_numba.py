@@ -142,25 +142,26 @@ def _touch(v, seen, touched, count):
 
 @njit(cache=True, nogil=True)
 def orbit_rows(u0, u1, indptr, indices, deg, tri, d2, t, tptr, tlist, wanted, need_a3,
-               counts_only, acc, seen, touched):
+               counts_only, acc, seen, touched, stream_cols, stream_vals, stream_keys):
     """Rows u0..u1-1 of the wanted matrices.
 
     Scratch (one set per thread, left as found): acc int64[n, 8] with the
-    NBR column at -1 and the rest 0, seen uint8[n] zeros, touched int64[n].
+    NBR column at -1 and the rest 0, seen uint8[n] zeros, touched int64[n];
+    stream_* are entry buffers of any equal length, reused across calls so
+    their memory is not faulted in again.
 
-    Returns (row_stat[rows, 28], cols, vals): row_stat[i, key] is the number
-    of entries of row u0 + i in matrix key, and cols[key] / vals[key] are
-    that matrix's entries for these rows in row-major, column-sorted order.
-    With counts_only, row_stat holds the row sums and the lists are empty.
+    Returns (row_stat[rows, 28], cols, vals, stream buffers): row_stat[i, key]
+    is the number of entries of row u0 + i in matrix key, and cols[key] /
+    vals[key] are that matrix's entries for these rows in row-major,
+    column-sorted order; the stream buffers, possibly grown, are for the
+    next call. With counts_only, row_stat holds the row sums and the lists
+    are empty.
     """
     n = indptr.shape[0] - 1
     rows = u1 - u0
     row_stat = np.zeros((rows, NUM_KEYS), dtype=np.int64)
     # one entry stream for all keys (cheap appends), split by key at the end
-    capacity = 1024
-    stream_cols = np.empty(capacity, dtype=np.int64)
-    stream_vals = np.empty(capacity, dtype=np.int64)
-    stream_keys = np.empty(capacity, dtype=np.int8)
+    capacity = stream_cols.shape[0]
     size = 0
     vals = np.zeros(NUM_KEYS, dtype=np.int64)
     hop1 = HOP1_KEYS[wanted[HOP1_KEYS]]
@@ -240,7 +241,7 @@ def orbit_rows(u0, u1, indptr, indices, deg, tri, d2, t, tptr, tlist, wanted, ne
                     continue
                 row_stat[u - u0, key] += 1
                 if size == capacity:
-                    capacity *= 2
+                    capacity = 2 * capacity + 1024
                     stream_cols = _grow(stream_cols, capacity)
                     stream_vals = _grow(stream_vals, capacity)
                     stream_keys = _grow(stream_keys, capacity)
@@ -255,26 +256,26 @@ def orbit_rows(u0, u1, indptr, indices, deg, tri, d2, t, tptr, tlist, wanted, ne
             acc[v, SV] = 0
             acc[v, EC] = 0
             acc[v, A3] = 0
-    # stable counting sort of the stream by key, then one exact array per key
+    # one exact array per key: count, then copy each key's entries in stream order
     start = np.zeros(NUM_KEYS + 1, dtype=np.int64)
     for i in range(size):
         start[stream_keys[i] + 1] += 1
-    for key in range(NUM_KEYS):
-        start[key + 1] += start[key]
-    fill = start[:-1].copy()
-    grouped_cols = np.empty(size, dtype=np.int64)
-    grouped_vals = np.empty(size, dtype=np.int64)
-    for i in range(size):
-        key = stream_keys[i]
-        grouped_cols[fill[key]] = stream_cols[i]
-        grouped_vals[fill[key]] = stream_vals[i]
-        fill[key] += 1
     cols = List()
     vals_out = List()
     for key in range(NUM_KEYS):
-        cols.append(grouped_cols[start[key]:start[key + 1]].copy())
-        vals_out.append(grouped_vals[start[key]:start[key + 1]].copy())
-    return row_stat, cols, vals_out
+        cols.append(np.empty(start[key + 1], dtype=np.int64))
+        vals_out.append(np.empty(start[key + 1], dtype=np.int64))
+    for key in range(NUM_KEYS):
+        if start[key + 1] == 0:
+            continue
+        key_cols, key_vals = cols[key], vals_out[key]
+        filled = 0
+        for i in range(size):
+            if stream_keys[i] == key:
+                key_cols[filled] = stream_cols[i]
+                key_vals[filled] = stream_vals[i]
+                filled += 1
+    return row_stat, cols, vals_out, stream_cols, stream_vals, stream_keys
 
 
 @njit(cache=True, nogil=True)

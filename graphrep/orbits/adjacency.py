@@ -279,9 +279,11 @@ class _NumbaRows:
             n = self.g.num_nodes
             acc = np.zeros((n, 8), dtype=np.int64)
             acc[:, 6] = -1
-            scratch = (acc, np.zeros(n, dtype=np.uint8), np.empty(n, dtype=np.int64))
+            scratch = [acc, np.zeros(n, dtype=np.uint8), np.empty(n, dtype=np.int64),
+                       np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int8)]
             self.local.scratch = scratch
-        return self.kernels.orbit_rows(
+        row_stat, cols, vals, *scratch[3:] = self.kernels.orbit_rows(
             u0, u1, self.g.indptr, self.g.indices, self.deg, self.tri, self.d2, self.t, self.tptr,
             self.tlist, self.wanted, self.need_a3, self.counts_only, *scratch,
         )
+        return row_stat, cols, vals
