@@ -72,6 +72,7 @@ def write_json(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
     payload = {**payload, "environment": environment()}
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; results are for sharing
         with os.fdopen(handle, "w") as out:
             json.dump(payload, out, indent=2, default=_json_default)
             out.write("\n")

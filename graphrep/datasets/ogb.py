@@ -27,13 +27,14 @@ def _safe_globals():
     from torch_geometric.data.storage import GlobalStorage
 
     try:
-        from numpy._core.multiarray import _reconstruct
+        from numpy._core.multiarray import _reconstruct, scalar
     except ImportError:  # numpy < 2
-        from numpy.core.multiarray import _reconstruct
+        from numpy.core.multiarray import _reconstruct, scalar
     dtypes = [type(np.dtype(code)) for code in "?bBhHiIlLqQefdgFD"]
     allowed = [Data, DataEdgeAttr, DataTensorAttr, GlobalStorage, np.ndarray, np.dtype, *dtypes]
-    allowed.append((_reconstruct, "numpy.core.multiarray._reconstruct"))
-    allowed.append((_reconstruct, "numpy._core.multiarray._reconstruct"))
+    for module in ("numpy.core.multiarray", "numpy._core.multiarray"):
+        # processed files hold arrays; DatasetSaver's files also numpy scalars
+        allowed += [(_reconstruct, f"{module}._reconstruct"), (scalar, f"{module}.scalar")]
     if hasattr(torch.serialization, "safe_globals"):
         return torch.serialization.safe_globals(allowed)
     return contextlib.nullcontext()  # torch < 2.4 loads with weights_only=False
@@ -90,7 +91,8 @@ def _task(name: str) -> str:
     return task
 
 
-def load_ogb(name: str, root: str | os.PathLike | None = None, **kwargs):
+def load_ogb(name: str, root: str | os.PathLike | None = None, *, meta_dict: dict | None = None,
+             **kwargs):
     """Loads an OGB dataset (``ogbl-*``, ``ogbn-*``, ``ogbg-*``) with ogb's
     own PyG dataset class, from ``<root>/ogb/<name with underscores>/``.
 
@@ -99,10 +101,15 @@ def load_ogb(name: str, root: str | os.PathLike | None = None, **kwargs):
     with a message naming the missing files. The returned dataset's
     ``get_edge_split`` / ``get_idx_split`` work on torch >= 2.6.
 
+    ``meta_dict`` loads a dataset written with ``ogb.io.DatasetSaver`` (its
+    ``get_meta_dict()``), from the folder it names; ``root`` is then unused.
+
     Extra keyword arguments (``transform``, ``pre_transform``) go to the
     dataset class.
     """
     task = _task(name)
+    if meta_dict is not None:
+        return _dataset_class(task)(name=name, meta_dict=meta_dict, **kwargs)
     folder_name = name.replace("-", "_")
     required = [f"RELEASE_v{ogb_version(name)}.txt", "raw"]
     folder = staged_copy(data_root(root), f"ogb/{folder_name}", required)

@@ -1,0 +1,257 @@
+"""LA-GNN node classification: pretrain (or load) the neighbour-feature CVAE,
+then train the backbone with and without local augmentation, several seeds
+each, and report mean +- std test accuracy.
+
+    python examples/node_class/lagnn.py --dataset Cora --model gcn --runs 10 \\
+        --data-root /work/shared/data --out results.json
+
+Planetoid datasets use the public split and row-normalised features (the
+generated features are row-normalised the same way); ogbn-* datasets use
+OGB's split, an undirected graph and raw features. The plain baseline is the
+same architecture with no generated copies, as wide after its first layer
+as the augmented model (``(K + 1) * hidden``), trained by the same loop
+without consistency loss; both select the epoch with the lowest validation
+loss (best validation accuracy on OGB).
+
+Generated features are drawn for every forward pass from a pool of
+``--pool-size`` CVAE samples made once per run: sampling a CVAE costs about
+as much as a training step, the pool keeps training at the backbone's cost.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from graphrep.datasets import cache_root, load_ogb, load_planetoid
+from graphrep.nn import LAGAT, LAGCN, LAGCNII, LASAGE, LocalAugmenter
+from graphrep.train.node import pool_sampler, train_node_classifier
+from graphrep.utils import progress, seed_everything, set_quiet, write_json
+
+PLANETOID = ("Cora", "CiteSeer", "PubMed")
+
+# The paper's settings (its semi.sh / OGB scripts), per dataset family.
+DEFAULTS: dict[tuple[str, str], dict[str, Any]] = {
+    ("planetoid", "gcn"): dict(hidden=8, num_layers=2, dropout=0.5, lr=0.01, weight_decay=5e-4, epochs=2000),
+    ("planetoid", "gat"): dict(hidden=8, heads=4, num_layers=2, dropout=0.6, lr=0.01, weight_decay=5e-4,
+                               epochs=1000),
+    ("planetoid", "sage"): dict(hidden=8, num_layers=2, dropout=0.5, lr=0.01, weight_decay=5e-4, epochs=2000),
+    ("planetoid", "gcnii"): dict(hidden=32, num_layers=64, dropout=0.6, lr=0.01, weight_decay=5e-4,
+                                 epochs=1000, alpha=0.1, theta=0.5),
+    ("ogb", "gcn"): dict(hidden=256, num_layers=3, dropout=0.5, lr=0.01, weight_decay=0.0, epochs=500),
+    ("ogb", "sage"): dict(hidden=256, num_layers=3, dropout=0.5, lr=0.01, weight_decay=0.0, epochs=500),
+    ("ogb", "gat"): dict(hidden=64, heads=4, num_layers=3, dropout=0.5, lr=0.01, weight_decay=0.0, epochs=500),
+    ("ogb", "gcnii"): dict(hidden=256, num_layers=16, dropout=0.5, lr=0.01, weight_decay=0.0, epochs=500,
+                           alpha=0.1, theta=0.5),
+}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", default="Cora", help="Cora, CiteSeer, PubMed or an ogbn-* name")
+    parser.add_argument("--model", default="gcn", choices=["gcn", "gat", "sage", "gcnii"])
+    parser.add_argument("--no-augment", action="store_true", help="train only the plain backbone")
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=0, help="run r uses seed + r")
+    parser.add_argument("--data-root", default=None)
+    parser.add_argument("--out", default=None, help="results JSON")
+    parser.add_argument("-q", "--quiet", action="store_true")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    # backbone (defaults: DEFAULTS for the dataset family and model)
+    for name, kind in (("hidden", int), ("num-layers", int), ("heads", int), ("dropout", float),
+                       ("lr", float), ("weight-decay", float), ("epochs", int), ("patience", int)):
+        parser.add_argument(f"--{name}", type=kind, default=None)
+    parser.add_argument("--mode", default="concat", choices=["concat", "average"])
+    # augmentation
+    parser.add_argument("--num-generated", type=int, default=1, help="generated copies K per forward")
+    parser.add_argument("--samples", type=int, default=4, help="forward passes S per step")
+    parser.add_argument("--consistency", type=float, default=1.0, help="consistency weight lambda")
+    parser.add_argument("--temperature", type=float, default=0.5)
+    parser.add_argument("--pool-size", type=int, default=16)
+    # CVAE
+    parser.add_argument("--cvae-hidden", type=int, default=256)
+    parser.add_argument("--cvae-latent", type=int, default=10)
+    parser.add_argument("--cvae-epochs", type=int, default=10)
+    parser.add_argument("--cvae-batch-size", type=int, default=64)
+    parser.add_argument("--cvae-lr", type=float, default=0.01)
+    parser.add_argument("--cvae-seed", type=int, default=None, help="CVAE seed (default: --seed)")
+    parser.add_argument("--cvae-cache", default=None,
+                        help="CVAE weights file (default: a file in graphrep's cache keyed by the settings)")
+    args = parser.parse_args(argv)
+    family = "planetoid" if args.dataset.lower() in {n.lower() for n in PLANETOID} else "ogb"
+    if family == "ogb" and not args.dataset.startswith("ogbn-"):
+        parser.error(f"--dataset must be one of {', '.join(PLANETOID)} or ogbn-*, got {args.dataset!r}")
+    args.family = family
+    for key, value in DEFAULTS[(family, args.model)].items():
+        if getattr(args, key, None) is None:
+            setattr(args, key, value)
+    for key in ("alpha", "theta"):
+        if not hasattr(args, key):
+            setattr(args, key, None)
+    if args.heads is None:
+        args.heads = 1
+    if args.runs <= 0 or args.num_generated < 0 or args.samples <= 0 or args.pool_size < args.num_generated:
+        parser.error("need --runs > 0, --samples > 0 and --pool-size >= --num-generated >= 0")
+    return args
+
+
+def load_dataset(args: argparse.Namespace):
+    """``(data, split, features)`` for the named dataset; ``data.x`` holds
+    the raw features the CVAE models."""
+    if args.family == "planetoid":
+        data = load_planetoid(args.dataset, args.data_root)[0]
+        split = {"train": data.train_mask, "valid": data.val_mask, "test": data.test_mask}
+        return data, split
+    return prepare_ogb(load_ogb(args.dataset, args.data_root))
+
+
+def prepare_ogb(dataset) -> tuple[Any, dict[str, torch.Tensor]]:
+    """An OGB node-property dataset as ``(data, split)``: undirected edges,
+    labels ``[N]``, OGB's split indices."""
+    from torch_geometric.utils import to_undirected
+
+    data = dataset[0]
+    data.edge_index = to_undirected(data.edge_index, num_nodes=data.num_nodes)
+    data.y = data.y.view(-1)
+    split = dataset.get_idx_split()
+    return data, {name: torch.as_tensor(split[name]).long() for name in ("train", "valid", "test")}
+
+
+def row_normalise(x: torch.Tensor) -> torch.Tensor:
+    return x / x.sum(-1, keepdim=True).clamp_min(1e-12)
+
+
+def build_model(args: argparse.Namespace, in_channels: int, out_channels: int, num_generated: int):
+    """The LA model with ``num_generated`` copies; the plain baseline (0
+    copies) gets ``(K + 1)`` times the first-layer width."""
+    hidden = args.hidden if num_generated else args.hidden * (args.num_generated + 1)
+    common = dict(num_generated=num_generated, num_layers=args.num_layers, dropout=args.dropout, mode=args.mode)
+    batch_norm = args.family == "ogb"
+    if args.model == "gcn":
+        return LAGCN(in_channels, hidden, out_channels, batch_norm=batch_norm, cached=True, **common)
+    if args.model == "sage":
+        return LASAGE(in_channels, hidden, out_channels, batch_norm=batch_norm, **common)
+    if args.model == "gat":
+        return LAGAT(in_channels, hidden, out_channels, heads=args.heads, **common)
+    return LAGCNII(in_channels, hidden, out_channels, alpha=args.alpha, theta=args.theta, cached=True, **common)
+
+
+def cvae_settings(args: argparse.Namespace) -> dict[str, Any]:
+    return dict(hidden_channels=args.cvae_hidden, latent_channels=args.cvae_latent, epochs=args.cvae_epochs,
+                batch_size=args.cvae_batch_size, lr=args.cvae_lr,
+                seed=args.seed if args.cvae_seed is None else args.cvae_seed)
+
+
+def pretrained_augmenter(args: argparse.Namespace, data) -> tuple[LocalAugmenter, dict[str, Any]]:
+    """Loads the CVAE from its cache file, or fits and saves it (weights only)."""
+    settings = cvae_settings(args)
+    key = hashlib.sha1(json.dumps([args.dataset, int(data.num_nodes), int(data.num_edges), settings],
+                                  sort_keys=True).encode()).hexdigest()[:12]
+    path = Path(args.cvae_cache or cache_root() / "lagnn" / f"{args.dataset}-{key}.pt")
+    augmenter = LocalAugmenter(data.num_features, settings["hidden_channels"], settings["latent_channels"])
+    augmenter.to(args.device)
+    info: dict[str, Any] = {"settings": settings, "path": str(path)}
+    if path.exists():
+        augmenter.load_state_dict(torch.load(path, map_location=args.device, weights_only=True))
+        augmenter.eval()
+        info["loaded"] = True
+        return augmenter, info
+    start = time.perf_counter()
+    fit = {k: v for k, v in settings.items() if k not in ("hidden_channels", "latent_channels")}
+    augmenter.fit(data.x, data.edge_index, **fit)
+    info.update(loaded=False, fit_time_s=time.perf_counter() - start, history=augmenter.history_)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".tmp{os.getpid()}")
+    torch.save(augmenter.state_dict(), temporary)
+    os.replace(temporary, path)
+    return augmenter, info
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"mean": statistics.fmean(values), "std": statistics.pstdev(values) if len(values) > 1 else 0.0}
+
+
+def run(args: argparse.Namespace, data, split: dict[str, torch.Tensor],
+        on_seed: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Trains the configurations over ``args.runs`` seeds and returns the
+    results; ``on_seed`` gets the results so far after every seed."""
+    start = time.perf_counter()
+    data = data.to(args.device)
+    features = data.x
+    planetoid = args.family == "planetoid"
+    inputs = data.clone()
+    inputs.x = row_normalise(features) if planetoid else features
+    num_classes = int(data.y.max()) + 1
+    configs = ["plain"] if args.no_augment else ["plain", "augmented"]
+    augmenter, cvae_info = (None, None) if args.no_augment else pretrained_augmenter(args, data)
+    seeds = [args.seed + r for r in range(args.runs)]
+    per_run: dict[str, list[dict[str, Any]]] = {name: [] for name in configs}
+    train_options = dict(epochs=args.epochs, lr=args.lr, weight_decay=args.weight_decay, patience=args.patience,
+                         select="loss" if planetoid else "acc")
+    for seed in progress(seeds, desc="runs"):
+        for name in configs:
+            seed_everything(seed)
+            run_start = time.perf_counter()
+            if name == "plain":
+                model = build_model(args, data.num_features, num_classes, 0).to(args.device)
+                result = train_node_classifier(model, inputs, split, **train_options)
+            else:
+                pool = augmenter.sample(features, args.pool_size, seed=seed)
+                if planetoid:
+                    pool = row_normalise(pool)
+                model = build_model(args, data.num_features, num_classes, args.num_generated).to(args.device)
+                result = train_node_classifier(
+                    model, inputs, split, generated=pool_sampler(pool, args.num_generated, seed=seed),
+                    num_forward=args.samples, consistency=args.consistency, temperature=args.temperature,
+                    **train_options,
+                )
+                del pool
+            per_run[name].append({"seed": seed, "val_acc": result.val_acc, "test_acc": result.test_acc,
+                                  "best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
+                                  "wall_time_s": time.perf_counter() - run_start})
+            if not args.quiet:
+                print(f"seed {seed} {name:9s} val {result.val_acc:.4f} test {result.test_acc:.4f} "
+                      f"(best epoch {result.best_epoch})", file=sys.stderr, flush=True)
+        if on_seed is not None:
+            on_seed(payload(args, cvae_info, per_run, start))
+    return payload(args, cvae_info, per_run, start)
+
+
+def payload(args: argparse.Namespace, cvae_info: dict[str, Any] | None, per_run: dict[str, list[dict[str, Any]]],
+            start: float) -> dict[str, Any]:
+    results = {}
+    for name, runs in per_run.items():
+        results[name] = {"test_acc": summary([r["test_acc"] for r in runs]),
+                         "val_acc": summary([r["val_acc"] for r in runs]), "runs": runs}
+    config = {k: v for k, v in vars(args).items() if k not in ("out", "quiet", "data_root")}
+    return {"dataset": args.dataset, "model": args.model, "config": config,
+            "seeds": [r["seed"] for r in next(iter(per_run.values()))], "cvae": cvae_info,
+            "results": results, "wall_time_s": time.perf_counter() - start}
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
+    set_quiet(args.quiet)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    data, split = load_dataset(args)
+    results = run(args, data, split, on_seed=(lambda partial: write_json(args.out, partial)) if args.out else None)
+    for name, result in results["results"].items():
+        test = result["test_acc"]
+        print(f"{args.dataset} {args.model} {name}: test accuracy {100 * test['mean']:.2f} +- "
+              f"{100 * test['std']:.2f} over {args.runs} runs")
+    return results
+
+
+if __name__ == "__main__":
+    main()

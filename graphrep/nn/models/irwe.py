@@ -1,0 +1,287 @@
+"""IRWE: inductive identity and position embeddings from topology alone."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from graphrep.graph import CSRGraph, as_graph
+from graphrep.nn.models.identity_encoder import IdentityEncoder
+from graphrep.nn.models.irwe_features import WalkFeatures, random_position_code, walk_features
+from graphrep.nn.models.irwe_objectives import identity_loss, skipgram_loss
+from graphrep.nn.models.position_encoder import PositionEncoder
+from graphrep.utils import progress
+
+__all__ = ["IRWE"]
+
+
+class IRWE(nn.Module):
+    r"""Inductive random-walk embeddings: an identity (structural role) and a
+    position (proximity, community) embedding for every node, from the
+    topology alone (`Qin and Yeung, "IRWE: Inductive Random Walk for Joint
+    Inference of Identity and Position Network Embedding"
+    <https://arxiv.org/abs/2401.00651>`_).
+
+    Every input is a statistic of random walks sampled by
+    :mod:`graphrep.walks` (see
+    :func:`~graphrep.nn.models.irwe_features.walk_features`): no learnable
+    table is indexed by node, so a trained model embeds new nodes and new
+    graphs without retraining. Two attention units read the walks:
+
+    * :class:`~graphrep.nn.models.IdentityEncoder` attends over the
+      anonymous forms (and degree sequences) of a node's walks and gives
+      the identity embedding :math:`\mathbf{z}_v`;
+    * :class:`~graphrep.nn.models.PositionEncoder` attends over the node
+      sequences of the walks, each visited node entering with its
+      identity-side features and random position code, with
+      :math:`\mathbf{z}_v` as the query; it gives the position embedding
+      :math:`\mathbf{p}_v`.
+
+    They are trained jointly on :math:`\mathcal{L} = \mathcal{L}_{\mathrm{id}}
+    + \beta\,\mathcal{L}_{\mathrm{pos}}`: the identity objective
+    (:func:`~graphrep.nn.models.irwe_objectives.identity_loss`) decodes the
+    node's anonymous-walk distribution and degree statistics from
+    :math:`\mathbf{z}_v`; the position objective
+    (:func:`~graphrep.nn.models.irwe_objectives.skipgram_loss`) is skip-gram
+    with negative sampling on walk co-occurrence. The random position code is
+    redrawn every epoch, so the position encoder learns to read any draw, as
+    it must for a new graph.
+
+    Args:
+        identity_channels: dimension of the identity embedding.
+        position_channels: dimension of the position embedding.
+        hidden_channels: width of tokens and attention in both units.
+        heads: attention heads.
+        num_walks: walks per node :math:`W`.
+        walk_length: steps per walk :math:`L`.
+        aw_length: steps of the anonymous walks (a prefix of each walk;
+            ``<= min(walk_length, 10)``).
+        window: the skip-gram context is a node met within ``window`` steps
+            on one of the node's walks (default ``walk_length``).
+        code_dim: dimension of the random position code.
+        target_walks: walks per node for the walk statistics (anonymous-walk
+            distribution, degree statistics) that feed both encoders and that
+            the identity objective predicts.
+        num_negatives: negative contexts per positive pair.
+        beta: weight of the position objective.
+        epochs: training epochs in :meth:`fit` (each visits every node once).
+        batch_size: nodes per step in :meth:`fit` and :meth:`embed`.
+        lr: Adam learning rate.
+        seed: seeds initialisation, walks, batches and random codes.
+
+    Example:
+        >>> import networkx as nx
+        >>> model = IRWE(identity_channels=8, position_channels=8, hidden_channels=16, num_walks=4,
+        ...              walk_length=4, aw_length=3, code_dim=8, target_walks=10, epochs=1)
+        >>> identity, position = model.fit(nx.karate_club_graph()).embed(nx.path_graph(5))
+        >>> identity.shape, position.shape
+        (torch.Size([5, 8]), torch.Size([5, 8]))
+    """
+
+    def __init__(
+        self,
+        identity_channels: int = 64,
+        position_channels: int = 64,
+        hidden_channels: int = 64,
+        heads: int = 4,
+        num_walks: int = 12,
+        walk_length: int = 6,
+        aw_length: int = 5,
+        window: int | None = None,
+        code_dim: int = 64,
+        target_walks: int = 200,
+        num_negatives: int = 5,
+        beta: float = 1.0,
+        epochs: int = 50,
+        batch_size: int = 256,
+        lr: float = 3e-3,
+        seed: int = 0,
+    ):
+        super().__init__()
+        from graphrep.walks import anonymous_walk_patterns
+
+        for name, value in (("identity_channels", identity_channels), ("position_channels", position_channels),
+                            ("hidden_channels", hidden_channels), ("heads", heads), ("num_walks", num_walks),
+                            ("walk_length", walk_length), ("aw_length", aw_length), ("code_dim", code_dim),
+                            ("target_walks", target_walks), ("epochs", epochs), ("batch_size", batch_size)):
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+        if aw_length > walk_length:
+            raise ValueError(f"aw_length ({aw_length}) must be <= walk_length ({walk_length})")
+        window = walk_length if window is None else window
+        if not 1 <= window <= walk_length:
+            raise ValueError(f"window must be in [1, walk_length={walk_length}], got {window}")
+        if num_negatives < 0:
+            raise ValueError(f"num_negatives must be >= 0, got {num_negatives}")
+        if beta < 0:
+            raise ValueError(f"beta must be >= 0, got {beta}")
+        if lr <= 0:
+            raise ValueError(f"lr must be > 0, got {lr}")
+        self.identity_channels = identity_channels
+        self.position_channels = position_channels
+        self.num_walks = num_walks
+        self.walk_length = walk_length
+        self.aw_length = aw_length
+        self.window = window
+        self.code_dim = code_dim
+        self.target_walks = target_walks
+        self.num_negatives = num_negatives
+        self.beta = beta
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.seed = seed
+        self.history_: list[dict[str, float]] = []
+
+        num_patterns = anonymous_walk_patterns(aw_length).shape[0]
+        stats_dim = num_patterns + 2 * (walk_length + 1)
+        self.identity_encoder = IdentityEncoder(num_patterns, walk_length, stats_dim, hidden_channels,
+                                                identity_channels, heads)
+        self.position_encoder = PositionEncoder(stats_dim + 2 * code_dim, identity_channels, walk_length,
+                                                hidden_channels, position_channels, heads)
+        self.identity_decoder = nn.Sequential(
+            nn.Linear(identity_channels, hidden_channels), nn.ReLU(),
+            nn.Linear(hidden_channels, stats_dim),
+        )
+        self.num_patterns = num_patterns
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        self.identity_encoder.reset_parameters()
+        self.position_encoder.reset_parameters()
+        for module in self.identity_decoder:
+            if isinstance(module, nn.Linear):
+                module.reset_parameters()
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def features(self, graph: Any, seed: int | None = None) -> WalkFeatures:
+        """The walk features of ``graph`` (see
+        :func:`~graphrep.nn.models.irwe_features.walk_features`) with this
+        model's walk settings."""
+        return walk_features(
+            _checked_graph(graph), num_walks=self.num_walks, walk_length=self.walk_length,
+            aw_length=self.aw_length, target_walks=self.target_walks, code_dim=self.code_dim,
+            seed=self.seed if seed is None else seed,
+        )
+
+    def fit(self, graph: Any, *, epochs: int | None = None) -> "IRWE":
+        """Trains both encoders on ``graph`` (re-initialising them) and returns
+        ``self``; per-epoch losses go to ``history_``.
+
+        Args:
+            graph: anything :func:`graphrep.as_graph` accepts.
+            epochs: overrides the constructor's ``epochs``.
+        """
+        graph = _checked_graph(graph)
+        epochs = self.epochs if epochs is None else epochs
+        if not isinstance(epochs, (int, np.integer)) or epochs < 1:
+            raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
+        rng = np.random.default_rng(self.seed)
+        features = self.features(graph)
+        inputs = _Inputs(features, self.device)
+        aw_target = inputs.node_stats[:, : self.num_patterns]
+        degree_target = inputs.node_stats[:, self.num_patterns:]
+        n = graph.num_nodes
+        self.history_ = []
+        with torch.random.fork_rng(devices=_cuda_devices(self.device)):
+            torch.manual_seed(self.seed)
+            self.reset_parameters()
+            optimizer = torch.optim.Adam(self.parameters(), lr=self.lr)
+            self.train()
+            for epoch in progress(range(epochs), desc="IRWE fit"):
+                code_seed = int(rng.integers(0, 2**31 - 1))
+                inputs.set_position_code(random_position_code(features, self.code_dim, code_seed))
+                totals = {"identity": 0.0, "position": 0.0}
+                order = rng.permutation(n)
+                for start in range(0, n, self.batch_size):
+                    batch = torch.from_numpy(order[start:start + self.batch_size]).to(self.device)
+                    walk_pick = torch.from_numpy(rng.integers(0, self.num_walks, batch.numel())).to(self.device)
+                    step_pick = torch.from_numpy(rng.integers(1, self.window + 1, batch.numel())).to(self.device)
+                    context = inputs.walks[batch, walk_pick, step_pick]
+                    nodes = torch.cat([batch, context])
+                    identity = inputs.identity(self.identity_encoder, nodes)
+                    position = inputs.position(self.position_encoder, nodes, identity)
+                    decoded = self.identity_decoder(identity[: batch.numel()])
+                    loss_id = identity_loss(decoded[:, : self.num_patterns], aw_target[batch],
+                                            decoded[:, self.num_patterns:], degree_target[batch])
+                    anchor, positive = position.split(batch.numel())
+                    loss_pos = skipgram_loss(anchor, positive, self.num_negatives)
+                    loss = loss_id + self.beta * loss_pos
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                    totals["identity"] += loss_id.item() * batch.numel() / n
+                    totals["position"] += loss_pos.item() * batch.numel() / n
+                self.history_.append({"epoch": epoch, **totals})
+        self.eval()
+        return self
+
+    @torch.no_grad()
+    def embed(self, graph: Any, *, seed: int | None = None) -> tuple[Tensor, Tensor]:
+        """Identity and position embeddings of every node of ``graph``: the
+        training graph, a grown version of it, or an unseen graph.
+
+        Nodes are processed in batches of ``batch_size``; walks and the random
+        position code are drawn from ``seed`` (default: the model's seed), so
+        the result is reproducible.
+
+        Returns:
+            ``(identity [n, identity_channels], position [n, position_channels])``
+            as float CPU tensors, rows in the order of
+            :func:`graphrep.as_graph` (``as_graph(graph).node_ids``).
+        """
+        graph = _checked_graph(graph)
+        was_training = self.training
+        self.eval()
+        inputs = _Inputs(self.features(graph, seed), self.device)
+        identities, positions = [], []
+        for start in range(0, graph.num_nodes, self.batch_size):
+            nodes = torch.arange(start, min(start + self.batch_size, graph.num_nodes), device=self.device)
+            identity = inputs.identity(self.identity_encoder, nodes)
+            identities.append(identity.cpu())
+            positions.append(inputs.position(self.position_encoder, nodes, identity).cpu())
+        self.train(was_training)
+        return torch.cat(identities), torch.cat(positions)
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}(identity_channels={self.identity_channels}, "
+                f"position_channels={self.position_channels}, num_walks={self.num_walks}, "
+                f"walk_length={self.walk_length}, aw_length={self.aw_length})")
+
+
+class _Inputs:
+    """The walk features of one graph as tensors on the model's device."""
+
+    def __init__(self, features: WalkFeatures, device: torch.device):
+        self.walks = torch.from_numpy(features.walks).to(device)  # [n, W, L + 1]
+        self.aw_index = torch.from_numpy(features.aw_index).to(device)  # [n, W]
+        self.degree_seq = torch.from_numpy(features.degree_seq).to(device)  # [n, W, L + 1]
+        self.node_stats = torch.from_numpy(features.node_stats).to(device)  # [n, S]
+        self.set_position_code(features.position_code)
+
+    def set_position_code(self, code: np.ndarray) -> None:
+        self.node_input = torch.cat([self.node_stats, torch.from_numpy(code).to(self.node_stats.device)], dim=1)
+
+    def identity(self, encoder: IdentityEncoder, nodes: Tensor) -> Tensor:
+        return encoder(self.aw_index[nodes], self.degree_seq[nodes], self.node_stats[nodes])
+
+    def position(self, encoder: PositionEncoder, nodes: Tensor, identity: Tensor) -> Tensor:
+        token_nodes = self.walks[nodes].flatten(1)  # [B, W * (L + 1)]
+        visited, local = torch.unique(token_nodes, return_inverse=True)
+        return encoder(self.node_input[visited], local, identity)
+
+
+def _checked_graph(graph: Any) -> CSRGraph:
+    try:
+        return as_graph(graph)
+    except ValueError as error:
+        raise type(error)(f"graph: {error}") from error
+
+
+def _cuda_devices(device: torch.device) -> list[int]:
+    return [device.index or 0] if device.type == "cuda" else []

@@ -1,0 +1,244 @@
+"""Inductive node features for IRWE, computed from random walks only.
+
+Nothing here depends on a node identifier: every quantity is a statistic of
+random walks (sampled by :mod:`graphrep.walks`) or of the degrees met along
+them, so the same extraction applies to the training graph, a grown graph
+or a graph never seen in training. The one exception to strict
+determinism-by-structure is the *random position code*, a Gaussian random
+projection (Johnson-Lindenstrauss) of walk co-occurrence, which IRWE uses to
+make positions (who a node walks into) visible without a per-node table;
+its rows are handed out in a structural order (Weisfeiler-Leman colours) so
+that relabelling the nodes permutes them too.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from graphrep.graph import CSRGraph, as_graph
+
+__all__ = ["WalkFeatures", "walk_features", "structural_order"]
+
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+@dataclass(frozen=True, eq=False)
+class WalkFeatures:
+    """Walk-derived inputs and targets of :class:`~graphrep.nn.models.IRWE`.
+
+    Attributes:
+        walks: ``int64[n, num_walks, walk_length + 1]`` node sequences of the
+            walks started at each node (column 0 is the node itself).
+        aw_index: ``int64[n, num_walks]`` index of each walk's anonymous walk
+            (its first ``aw_length`` steps) in
+            :func:`graphrep.walks.anonymous_walk_patterns` (whose first,
+            all-zero pattern is the walk stuck on an isolated node).
+        degree_seq: ``float32[n, num_walks, walk_length + 1]``
+            ``log(1 + degree)`` of the nodes along each walk.
+        node_stats: ``float32[n, num_patterns + 2 * (walk_length + 1)]`` the
+            node's walk statistics, estimated from a larger independent sample
+            of ``target_walks`` walks: its anonymous-walk distribution, then
+            the mean and the standard deviation of the log-degree met at each
+            step (the identity-side features, and the identity target).
+        position_code: ``float32[n, 2 * code_dim]`` the node's random code
+            and the degree-normalised mean code of the nodes its walks visit.
+        num_patterns: number of anonymous-walk patterns of length ``aw_length``.
+        cooccurrence: ``[n, n]`` sparse visit counts of the ``target_walks``
+            walks of each node (row) to each node (column), weighted by
+            ``1 / sqrt(degree)`` of the visited node.
+        order: :func:`structural_order` of the graph.
+    """
+
+    walks: np.ndarray
+    aw_index: np.ndarray
+    degree_seq: np.ndarray
+    node_stats: np.ndarray
+    position_code: np.ndarray
+    num_patterns: int
+    cooccurrence: sp.csr_array
+    order: np.ndarray
+
+    @property
+    def num_nodes(self) -> int:
+        return int(self.walks.shape[0])
+
+
+def _splitmix64(values: np.ndarray) -> np.ndarray:
+    """A fixed 64-bit mixing function (SplitMix64 finaliser), vectorised."""
+    with np.errstate(over="ignore"):
+        z = (values.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)) & _MASK64
+        z = ((z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)) & _MASK64
+        z = ((z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)) & _MASK64
+        return z ^ (z >> np.uint64(31))
+
+
+def structural_order(graph, rounds: int = 4) -> np.ndarray:
+    """Nodes sorted by their Weisfeiler-Leman colour after ``rounds`` rounds
+    of colour refinement (hashed), ties broken by row index.
+
+    The order depends on structure only, so relabelling the nodes permutes it
+    accordingly, except among nodes that refinement cannot tell apart (for
+    example automorphic nodes).
+
+    Example:
+        >>> import networkx as nx
+        >>> star = nx.star_graph(3)            # centre 0, leaves 1, 2, 3
+        >>> order = structural_order(star)
+        >>> sorted(order.tolist()), int((order == 0).nonzero()[0][0]) in (0, 3)
+        ([0, 1, 2, 3], True)
+    """
+    graph = as_graph(graph)
+    if rounds < 0:
+        raise ValueError(f"rounds must be >= 0, got {rounds}")
+    rows = np.repeat(np.arange(graph.num_nodes), graph.degrees)
+    colour = _splitmix64(graph.degrees.astype(np.uint64))
+    for _ in range(rounds):
+        neighbour_sum = np.zeros(graph.num_nodes, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            np.add.at(neighbour_sum, rows, _splitmix64(colour[graph.indices]))
+        colour = _splitmix64(colour ^ _splitmix64(neighbour_sum))
+    return np.lexsort((np.arange(graph.num_nodes), colour))
+
+
+def _pattern_keys(patterns: np.ndarray, base: int) -> np.ndarray:
+    powers = base ** np.arange(patterns.shape[1], dtype=np.int64)
+    return patterns.astype(np.int64) @ powers
+
+
+def walk_features(
+    graph,
+    *,
+    num_walks: int = 16,
+    walk_length: int = 8,
+    aw_length: int = 5,
+    target_walks: int = 200,
+    code_dim: int = 64,
+    seed: int = 0,
+) -> WalkFeatures:
+    """Samples walks from every node and derives IRWE's inductive features.
+
+    Args:
+        graph: anything :func:`graphrep.as_graph` accepts.
+        num_walks: walks per node read by the encoders.
+        walk_length: steps per walk (the position context).
+        aw_length: steps of the anonymous walks (a prefix of each walk);
+            ``aw_length <= walk_length``.
+        target_walks: walks per node for ``node_stats`` (sampled
+            independently of the ``num_walks`` walks).
+        code_dim: dimension of the random position code.
+        seed: seeds the walks and the random code.
+
+    Example:
+        >>> import networkx as nx
+        >>> f = walk_features(nx.cycle_graph(6), num_walks=4, walk_length=4, aw_length=3,
+        ...                   target_walks=20, code_dim=8)
+        >>> f.walks.shape, f.aw_index.shape, f.position_code.shape
+        ((6, 4, 5), (6, 4), (6, 16))
+    """
+    from graphrep import walks as walks_module
+
+    graph = as_graph(graph)
+    for name, value in (("num_walks", num_walks), ("walk_length", walk_length),
+                        ("aw_length", aw_length), ("target_walks", target_walks),
+                        ("code_dim", code_dim)):
+        if int(value) < 1:
+            raise ValueError(f"{name} must be >= 1, got {value}")
+    if aw_length > walk_length:
+        raise ValueError(f"aw_length ({aw_length}) must be <= walk_length ({walk_length})")
+    n = graph.num_nodes
+    rng = np.random.default_rng(seed)
+    walk_seed, target_seed, code_seed = (int(s) for s in rng.integers(0, 2**31 - 1, size=3))
+
+    # Start walks in structural order so that the walk-sampling stream, too,
+    # follows the structure rather than the caller's labels.
+    order = structural_order(graph)
+    walks = _walks_from_every_node(walks_module, graph, order, num_walks, walk_length, walk_seed)
+    patterns = np.asarray(walks_module.anonymous_walk_patterns(aw_length), dtype=np.int64)
+    num_patterns = patterns.shape[0]
+    aw_index = _pattern_index(walks_module, walks, patterns, aw_length)
+
+    log_degree = np.log1p(graph.degrees.astype(np.float64))
+    degree_seq = log_degree[walks]
+
+    # The node statistics come from a larger, independent sample so that
+    # they are precise; the encoders still read the individual walks.
+    many = _walks_from_every_node(walks_module, graph, order, target_walks, walk_length, target_seed)
+    many_index = _pattern_index(walks_module, many, patterns, aw_length)
+    aw_counts = np.zeros((n, num_patterns))
+    np.add.at(aw_counts, (np.repeat(np.arange(n), target_walks), many_index.ravel()), 1.0)
+    aw_distribution = aw_counts / target_walks
+    many_degrees = log_degree[many]
+    node_stats = np.concatenate(
+        [aw_distribution, many_degrees.mean(axis=1), many_degrees.std(axis=1)], axis=1)
+
+    cooccurrence = _cooccurrence(many, graph.degrees)
+    position_code = _position_code(cooccurrence, order, code_dim, code_seed)
+    return WalkFeatures(
+        walks=walks,
+        aw_index=aw_index,
+        degree_seq=degree_seq.astype(np.float32),
+        node_stats=node_stats.astype(np.float32),
+        position_code=position_code,
+        num_patterns=num_patterns,
+        cooccurrence=cooccurrence,
+        order=order,
+    )
+
+
+def _walks_from_every_node(walks_module, graph: CSRGraph, order: np.ndarray, num_walks: int,
+                           walk_length: int, seed: int) -> np.ndarray:
+    sampled = walks_module.sample_walks(graph, np.repeat(order, num_walks), walk_length, seed=seed)
+    walks = np.empty((graph.num_nodes, num_walks, walk_length + 1), dtype=np.int64)
+    walks[order] = sampled.reshape(graph.num_nodes, num_walks, walk_length + 1)
+    return walks
+
+
+def _pattern_index(walks_module, walks: np.ndarray, patterns: np.ndarray, aw_length: int) -> np.ndarray:
+    """Row of ``patterns`` for the anonymous form of each walk's prefix."""
+    prefix = walks_module.anonymize(walks[..., : aw_length + 1].reshape(-1, aw_length + 1))
+    base = aw_length + 1
+    pattern_keys = _pattern_keys(patterns, base)
+    sort = np.argsort(pattern_keys)
+    keys = _pattern_keys(prefix, base)
+    slot = np.clip(np.searchsorted(pattern_keys[sort], keys), 0, patterns.shape[0] - 1)
+    if not np.array_equal(pattern_keys[sort][slot], keys):
+        raise RuntimeError("graphrep.walks produced a walk outside anonymous_walk_patterns")
+    return sort[slot].reshape(walks.shape[:2])
+
+
+def random_position_code(features: WalkFeatures, code_dim: int, seed: int) -> np.ndarray:
+    """A fresh random position code for already extracted ``features``
+    (training redraws it every epoch so the model learns to read any draw).
+
+    Example:
+        >>> import networkx as nx
+        >>> f = walk_features(nx.path_graph(4), num_walks=2, walk_length=2, aw_length=2, target_walks=5,
+        ...                   code_dim=3)
+        >>> random_position_code(f, 5, seed=1).shape
+        (4, 10)
+    """
+    return _position_code(features.cooccurrence, features.order, code_dim, seed)
+
+
+def _cooccurrence(walks: np.ndarray, degrees: np.ndarray) -> sp.csr_array:
+    # Walks visit a node in proportion to its degree; weighting visits by
+    # 1/sqrt(degree) keeps hubs from dominating every node's code.
+    n = walks.shape[0]
+    weight = 1.0 / np.sqrt(np.maximum(degrees, 1).astype(np.float64))
+    visited = walks[:, :, 1:].reshape(n, -1)
+    return sp.csr_array(
+        (weight[visited].ravel(), (np.repeat(np.arange(n), visited.shape[1]), visited.ravel())),
+        shape=(n, n),
+    )
+
+
+def _position_code(cooccurrence: sp.csr_array, order: np.ndarray, code_dim: int, seed: int) -> np.ndarray:
+    n = cooccurrence.shape[0]
+    code = np.empty((n, code_dim))
+    code[order] = np.random.default_rng(seed).standard_normal((n, code_dim))
+    context = cooccurrence @ code
+    norm = np.linalg.norm(context, axis=1, keepdims=True)
+    context = np.divide(context, norm, out=np.zeros_like(context), where=norm > 0) * np.sqrt(code_dim)
+    return np.concatenate([code, context], axis=1).astype(np.float32)

@@ -1,0 +1,100 @@
+"""The node-classification training loop."""
+import pytest
+import torch
+from torch_geometric.data import Data
+
+from graphrep.nn import LAGCN
+from graphrep.train.node import pool_sampler, train_node_classifier
+
+
+@pytest.fixture(autouse=True)
+def single_thread():
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def separable_graph(num_nodes=80, seed=0):
+    """Two classes with informative features and homophilous edges."""
+    generator = torch.Generator().manual_seed(seed)
+    y = torch.arange(num_nodes) % 2
+    x = torch.randn(num_nodes, 6, generator=generator) * 0.5
+    x[:, 0] += y * 2.0 - 1.0
+    same = y[:, None] == y[None, :]
+    links = torch.triu((torch.rand(num_nodes, num_nodes, generator=generator) < 0.1) & same, diagonal=1)
+    edge_index = torch.cat([links.nonzero().T, links.nonzero().T.flip(0)], dim=1)
+    order = torch.randperm(num_nodes, generator=generator)
+    split = {"train": order[:20], "valid": order[20:40], "test": order[40:]}
+    return Data(x=x, edge_index=edge_index, y=y), split
+
+
+def test_trains_a_separable_problem_and_reports_the_selected_epoch():
+    data, split = separable_graph()
+    torch.manual_seed(0)
+    run = train_node_classifier(LAGCN(6, 8, 2, num_generated=0), data, split, epochs=100)
+    assert run.test_acc >= 0.9
+    assert run.epochs_run == 100 and len(run.history) == 100
+    val_losses = [h["val_loss"] for h in run.history]
+    assert run.best_epoch == val_losses.index(min(val_losses))
+    assert run.val_acc == run.history[run.best_epoch]["val_acc"]
+
+
+def test_selection_by_accuracy_and_patience():
+    data, split = separable_graph()
+    torch.manual_seed(0)
+    run = train_node_classifier(LAGCN(6, 8, 2, num_generated=0), data, split, epochs=500, lr=0.05,
+                                patience=10, select="acc")
+    accuracies = [h["val_acc"] for h in run.history]
+    assert run.epochs_run < 500
+    assert run.epochs_run - 1 - run.best_epoch == 10
+    assert run.val_acc == max(accuracies) and accuracies.index(max(accuracies)) == run.best_epoch
+
+
+def test_masks_and_indices_give_the_same_run():
+    data, split = separable_graph()
+    masks = {}
+    for name, nodes in split.items():
+        masks[name] = torch.zeros(data.num_nodes, dtype=torch.bool)
+        masks[name][nodes] = True
+    results = []
+    for chosen in ({name: nodes.sort().values for name, nodes in split.items()}, masks):
+        torch.manual_seed(0)
+        results.append(train_node_classifier(LAGCN(6, 8, 2, num_generated=0), data, chosen, epochs=20))
+    assert results[0].history == results[1].history
+    assert results[0].test_acc == results[1].test_acc
+
+
+def test_augmented_training_calls_the_model_with_generated_features():
+    data, split = separable_graph()
+    pool = data.x.unsqueeze(0).repeat(6, 1, 1) + 0.1 * torch.randn(6, *data.x.shape)
+    draw = pool_sampler(pool, 2, seed=0)
+    torch.manual_seed(0)
+    run = train_node_classifier(LAGCN(6, 8, 2, num_generated=2), data, split, epochs=60, generated=draw,
+                                num_forward=3, consistency=1.0, temperature=0.5)
+    assert run.test_acc >= 0.9
+    with pytest.raises(ValueError, match="expected 2 generated"):
+        train_node_classifier(LAGCN(6, 8, 2, num_generated=2), data, split, epochs=1)
+
+
+def test_pool_sampler_draws_distinct_matrices_reproducibly():
+    pool = torch.arange(10.0).view(10, 1, 1)
+    first = [pool_sampler(pool, 3, seed=4)().view(-1).tolist() for _ in range(2)]
+    assert first[0] == first[1]
+    draw = pool_sampler(pool, 3, seed=4)
+    draws = [draw().view(-1).tolist() for _ in range(20)]
+    assert all(len(set(d)) == 3 for d in draws)
+    assert len({tuple(d) for d in draws}) > 1
+    with pytest.raises(ValueError, match="num_generated"):
+        pool_sampler(pool, 11)
+
+
+def test_bad_arguments_are_rejected():
+    data, split = separable_graph()
+    model = LAGCN(6, 8, 2, num_generated=0)
+    with pytest.raises(ValueError, match="select"):
+        train_node_classifier(model, data, split, select="f1")
+    with pytest.raises(ValueError, match="split lacks"):
+        train_node_classifier(model, data, {"train": split["train"]})
+    with pytest.raises(ValueError, match="epochs"):
+        train_node_classifier(model, data, split, epochs=0)
