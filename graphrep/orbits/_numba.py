@@ -27,27 +27,37 @@ from numba.typed import List
 NUM_KEYS = 28
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _common_neighbours(indptr, indices, u, c, positions, offset):
+    """|N(u) & N(c)| by merging the sorted lists; when positions is not
+    empty, also writes the position in N(c) of each common neighbour to
+    positions[offset:]."""
+    i, i_end = indptr[u], indptr[u + 1]
+    j, j_end = indptr[c], indptr[c + 1]
+    found = 0
+    while i < i_end and j < j_end:
+        if indices[i] < indices[j]:
+            i += 1
+        elif indices[i] > indices[j]:
+            j += 1
+        else:
+            if positions.shape[0] > 0:
+                positions[offset + found] = j
+            found += 1
+            i += 1
+            j += 1
+    return found
+
+
 @njit(cache=True, parallel=True)
 def edge_triangle_counts(indptr, indices):
     """t[p] = |N(u) & N(c)| for the edge stored at CSR position p = (u, c)."""
     n = indptr.shape[0] - 1
     t = np.zeros(indices.shape[0], dtype=np.int64)
+    no_positions = np.empty(0, dtype=np.int64)
     for u in prange(n):
         for p in range(indptr[u], indptr[u + 1]):
-            c = indices[p]
-            i, i_end = indptr[u], indptr[u + 1]
-            j, j_end = indptr[c], indptr[c + 1]
-            common = 0
-            while i < i_end and j < j_end:
-                if indices[i] < indices[j]:
-                    i += 1
-                elif indices[i] > indices[j]:
-                    j += 1
-                else:
-                    common += 1
-                    i += 1
-                    j += 1
-            t[p] = common
+            t[p] = _common_neighbours(indptr, indices, u, indices[p], no_positions, 0)
     return t
 
 
@@ -61,20 +71,7 @@ def edge_triangle_lists(indptr, indices, tptr):
     tlist = np.empty(tptr[-1], dtype=np.int64)
     for u in prange(n):
         for p in range(indptr[u], indptr[u + 1]):
-            c = indices[p]
-            i, i_end = indptr[u], indptr[u + 1]
-            j, j_end = indptr[c], indptr[c + 1]
-            out = tptr[p]
-            while i < i_end and j < j_end:
-                if indices[i] < indices[j]:
-                    i += 1
-                elif indices[i] > indices[j]:
-                    j += 1
-                else:
-                    tlist[out] = j
-                    out += 1
-                    i += 1
-                    j += 1
+            _common_neighbours(indptr, indices, u, indices[p], tlist, tptr[p])
     return tlist
 
 
