@@ -3,8 +3,8 @@
 Each (graph, backend) runs in a fresh child process, after a warm-up call
 on a tiny graph (so Numba's JIT or cache load is not timed), and reports
 the wall time of ``orbit_adjacency`` alone and the child's peak resident
-memory (``ru_maxrss``, which includes the Python interpreter, the graph
-and the output).
+memory (``ru_maxrss``: the interpreter, the graph and the output) and
+how much of it the call added (peak minus the peak before the call).
 
     python benchmarks/orbits.py                    # all graphs, both backends
     python benchmarks/orbits.py --graphs ba10k --backends cpp
@@ -62,6 +62,7 @@ def child(graph_name: str, backend: str) -> dict:
     set_quiet()
     graph = as_graph(GRAPHS[graph_name][1]())
     orbit_adjacency(np.array([[0, 1], [1, 2], [2, 0], [2, 3]]), backend=backend)
+    before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.perf_counter()
     matrices = orbit_adjacency(graph, backend=backend)
     seconds = time.perf_counter() - start
@@ -70,6 +71,7 @@ def child(graph_name: str, backend: str) -> dict:
         "graph": graph_name, "n": graph.num_nodes, "m": graph.num_edges, "nnz": nnz,
         "backend": matrices.backend, "seconds": seconds,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "before_mb": before_mb,
         "output_mb": sum(m.data.nbytes + m.indices.nbytes + m.indptr.nbytes for m in matrices.values()) / 2**20,
     }
 
@@ -86,7 +88,8 @@ def main() -> None:
         print(json.dumps(child(*args.child)))
         return
     rows = []
-    header = f"{'graph':<8}{'n':>9}{'m':>10}{'output nnz':>13}{'backend':>9}{'seconds':>9}{'peak MB':>9}{'output MB':>11}"
+    header = (f"{'graph':<8}{'n':>9}{'m':>10}{'output nnz':>13}{'backend':>9}{'seconds':>9}{'peak MB':>9}"
+              f"{'added MB':>10}{'output MB':>11}")
     print(header)
     print("-" * len(header))
     for graph_name in args.graphs:
@@ -99,7 +102,8 @@ def main() -> None:
             row = json.loads(result.stdout.strip().splitlines()[-1])
             rows.append(row)
             print(f"{row['graph']:<8}{row['n']:>9}{row['m']:>10}{row['nnz']:>13}{row['backend']:>9}"
-                  f"{row['seconds']:>9.2f}{row['peak_mb']:>9.0f}{row['output_mb']:>11.0f}", flush=True)
+                  f"{row['seconds']:>9.2f}{row['peak_mb']:>9.0f}{row['peak_mb'] - row['before_mb']:>10.0f}"
+                  f"{row['output_mb']:>11.0f}", flush=True)
     machine = f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end"
     print(f"\n{machine}")
     if args.rst:
@@ -113,10 +117,11 @@ def main() -> None:
 def _write_rst(path: str, rows: list[dict], machine: str) -> None:
     lines = [".. list-table::", "   :header-rows: 1", "",
              "   * - graph", "     - n", "     - m", "     - output nnz", "     - backend",
-             "     - seconds", "     - peak MB", "     - output MB"]
+             "     - seconds", "     - peak MB", "     - added MB", "     - output MB"]
     for row in rows:
         cells = [GRAPHS[row["graph"]][0], row["n"], row["m"], row["nnz"], row["backend"],
-                 f"{row['seconds']:.2f}", f"{row['peak_mb']:.0f}", f"{row['output_mb']:.0f}"]
+                 f"{row['seconds']:.2f}", f"{row['peak_mb']:.0f}", f"{row['peak_mb'] - row['before_mb']:.0f}",
+                 f"{row['output_mb']:.0f}"]
         lines += [f"   * - {cells[0]}"] + [f"     - {cell}" for cell in cells[1:]]
     lines += ["", f"Measured with graphrep's own benchmark: {machine}.", ""]
     with open(path, "w") as handle:

@@ -45,3 +45,15 @@ def shared_data() -> Path:
     if SHARED_DATA is None:
         pytest.skip("real data not found (../shared/data or $GRAPHREP_SHARED_DATA)")
     return SHARED_DATA
+
+
+@pytest.fixture
+def single_torch_thread():
+    """For tests of tiny tensors: one intra-op thread, restored afterwards
+    (a second thread only adds synchronisation on 2 cores)."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

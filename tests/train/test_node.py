@@ -7,12 +7,7 @@ from graphrep.nn import LAGCN
 from graphrep.train.node import pool_sampler, train_node_classifier
 
 
-@pytest.fixture(autouse=True)
-def single_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("single_torch_thread")
 
 
 def separable_graph(num_nodes=80, seed=0):

@@ -7,13 +7,7 @@ import torch.nn.functional as F
 from graphrep.nn import LocalAugmenter
 
 
-@pytest.fixture(autouse=True)
-def single_thread():
-    """Tiny tensors: a second intra-op thread only adds contention."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("single_torch_thread")
 
 
 def two_block_graph(num_nodes=60, num_features=12, binary=True, seed=0):

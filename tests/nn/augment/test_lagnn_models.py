@@ -8,12 +8,7 @@ from torch_geometric.nn.models import GAT, GCN, GraphSAGE
 from graphrep.nn import LAGAT, LAGCN, LAGCNII, LASAGE, LocalAugmentation, consistency_loss
 
 
-@pytest.fixture(autouse=True)
-def single_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("single_torch_thread")
 
 
 @pytest.fixture

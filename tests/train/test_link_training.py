@@ -1,0 +1,97 @@
+import pytest
+import torch
+
+from graphrep.nn.link import NCNCPredictor, NCNEncoder, NCNPredictor
+from graphrep.train.link import (LinkSplit, LinkTrainConfig, evaluate_link_predictor, random_link_split,
+                                 summarize_runs, train_link_predictor)
+from graphrep.utils import seed_everything
+
+
+pytestmark = pytest.mark.usefixtures("single_torch_thread")
+
+
+def community_graph(seed=0, groups=6, size=12, p_in=0.5, p_out=0.01):
+    """A planted-partition graph: links are predictable from common neighbours."""
+    generator = torch.Generator().manual_seed(seed)
+    n = groups * size
+    block = torch.arange(n) // size
+    p = torch.where(block[:, None] == block[None, :], p_in, p_out)
+    dense = (torch.rand(n, n, generator=generator) < p).triu(1)
+    return dense.nonzero().t(), n
+
+
+def test_random_link_split_is_a_partition_with_true_negatives():
+    edge_index, n = community_graph()
+    split = random_link_split(edge_index, n, seed=3)
+    keys = lambda pairs: set((pairs.min(0).values * n + pairs.max(0).values).tolist())
+    train, valid, test = keys(split.train), keys(split.valid), keys(split.test)
+    assert not (train & valid or train & test or valid & test)
+    assert train | valid | test == keys(edge_index)
+    assert len(valid) == int(0.1 * len(keys(edge_index))) and len(test) == int(0.2 * len(keys(edge_index)))
+    negatives = keys(split.valid_neg) | keys(split.test_neg)
+    assert len(negatives) == len(valid) + len(test) and not negatives & keys(edge_index)
+    assert torch.equal(random_link_split(edge_index, n, seed=3).test, split.test)
+    assert not torch.equal(random_link_split(edge_index, n, seed=4).test, split.test)
+
+
+def models(n, predictor_class=NCNPredictor, **kwargs):
+    return NCNEncoder(None, 16, num_embeddings=n, aggr="gcn"), predictor_class(16, 16, **kwargs)
+
+
+CONFIG = LinkTrainConfig(epochs=6, batch_size=32, encoder_lr=0.01, predictor_lr=0.01,
+                         metrics=("hits@10",), metric="hits@10")
+
+
+@pytest.mark.parametrize("predictor_class", [NCNPredictor, NCNCPredictor])
+def test_training_raises_validation_hits(predictor_class):
+    edge_index, n = community_graph()
+    split = random_link_split(edge_index, n, seed=0)
+    seed_everything(0)
+    encoder, predictor = models(n, predictor_class)
+    before = evaluate_link_predictor(encoder, predictor, split, CONFIG)["valid"]["hits@10"]
+    result = train_link_predictor(encoder, predictor, split, CONFIG)
+    assert result["epochs_run"] == 6 and len(result["history"]) == 6
+    assert result["valid"]["hits@10"] >= before + 0.2
+
+
+def test_resume_from_checkpoint_reaches_the_same_result(tmp_path):
+    edge_index, n = community_graph(1)
+    split = random_link_split(edge_index, n, seed=1)
+    seed_everything(5)
+    straight = train_link_predictor(*models(n, edge_dropout=0.2, dropout=0.2), split, CONFIG)
+
+    checkpoint = tmp_path / "run.pt"
+    seed_everything(5)
+    encoder, predictor = models(n, edge_dropout=0.2, dropout=0.2)
+    first = LinkTrainConfig(**{**CONFIG.__dict__, "epochs": 3})
+    train_link_predictor(encoder, predictor, split, first, checkpoint=checkpoint)
+    seed_everything(123)  # a fresh process: other models, other generator state
+    encoder, predictor = models(n, edge_dropout=0.2, dropout=0.2)
+    resumed = train_link_predictor(encoder, predictor, split, CONFIG, checkpoint=checkpoint, resume=True)
+    assert resumed["history"] == straight["history"]
+    assert resumed["test"] == straight["test"] and resumed["best_epoch"] == straight["best_epoch"]
+
+    other = LinkTrainConfig(**{**CONFIG.__dict__, "batch_size": 16})
+    with pytest.raises(ValueError, match="another configuration"):
+        train_link_predictor(encoder, predictor, split, other, checkpoint=checkpoint, resume=True)
+
+
+def test_early_stopping_and_summary():
+    edge_index, n = community_graph(2)
+    split = random_link_split(edge_index, n, seed=2)
+    seed_everything(0)
+    config = LinkTrainConfig(**{**CONFIG.__dict__, "epochs": 50, "patience": 1, "encoder_lr": 0.0,
+                                "predictor_lr": 0.0})
+    result = train_link_predictor(*models(n), split, config)
+    assert result["stopped"] == "patience" and result["epochs_run"] == 2
+    summary = summarize_runs([result, result])
+    assert summary["test"]["hits@10"]["std"] == 0.0
+
+
+def test_split_and_config_validation():
+    with pytest.raises(ValueError, match="train"):
+        LinkSplit(3, None, torch.tensor([0, 1]), *(torch.zeros(2, 1, dtype=torch.long),) * 4)
+    with pytest.raises(ValueError, match="metric"):
+        LinkTrainConfig(metrics=("hits@20",), metric="mrr")
+    with pytest.raises(ValueError, match="batch_size"):
+        LinkTrainConfig(batch_size=0)
