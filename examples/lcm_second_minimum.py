@@ -1,0 +1,198 @@
+"""The second-minimum task of "Learnable Commutative Monoids for Graph Neural
+Networks" (Ong and Velickovic, LoG 2022): read a multiset of 8-bit integers
+(each as its 8 binary digits, in {-1, +1}) and output the binary digits of its
+second-smallest element (8 logits, binary cross-entropy); a prediction counts
+as correct when all 8 digits are right. Models train on sets of 2 to 16 elements and are tested on larger
+sets (32, 64 and 128 elements), where sum aggregation is known to fail.
+
+Compared aggregators, each between the same kind of element encoder and the
+same classifier:
+
+* ``sum`` and ``max``: Deep Sets with an MLP element encoder;
+* ``pyg-gru``: PyG's GRUAggregation (a GRU read over the set);
+* ``pyg-lcm``: PyG's LCMAggregation (dense, zero-padded tree);
+* ``graphrep-lcm``: graphrep.nn.LCMAggregation (symmetrised GRU operator,
+  segment-wise tree, random permutation of the sets while training; the
+  associativity regulariser is available with ``--assoc-weight`` and off by
+  default: at 0.1 it held in-distribution accuracy at 17% in 3000 steps).
+
+    python examples/lcm_second_minimum.py --out results.json
+    python examples/lcm_second_minimum.py --models graphrep-lcm sum --steps 500 -q
+
+Training runs single-threaded by default (``--threads``) so that it stays
+inside its budget on a busy two-core machine.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torch_geometric.nn import aggr as pyg_aggr
+
+import graphrep.nn as gnn
+from graphrep.utils import progress, seed_everything, set_quiet, write_json
+
+MODELS = ("sum", "max", "pyg-gru", "pyg-lcm", "graphrep-lcm")
+BITS = 8
+TEST_SIZES = (32, 64, 128)
+SHIFTS = torch.arange(BITS - 1, -1, -1)
+
+
+def make_sets(num_sets: int, min_size: int, max_size: int, generator: torch.Generator):
+    """Random multisets of integers in [0, 256): their binary digits as
+    +-1 ``[E, 8]``, the sorted set index ``[E]`` and the second minima ``[B]``."""
+    sizes = torch.randint(min_size, max_size + 1, (num_sets,), generator=generator)
+    values = torch.randint(0, 2**BITS, (int(sizes.sum()),), generator=generator)
+    index = torch.repeat_interleave(torch.arange(num_sets), sizes)
+    # Second minimum: sort by (set, value); the second element of every set.
+    order = (index * 2**BITS + values).argsort()
+    starts = torch.cumsum(sizes, 0) - sizes
+    labels = values[order][starts + 1]
+    return 2.0 * to_digits(values) - 1, index, labels
+
+
+def to_digits(values: Tensor) -> Tensor:
+    """Binary digits, most significant first: ``[n]`` to ``[n, 8]`` floats."""
+    return ((values.unsqueeze(-1) >> SHIFTS) & 1).float()
+
+
+class SetClassifier(torch.nn.Module):
+    """Element encoder, aggregator, classifier."""
+
+    def __init__(self, kind: str, hidden: int):
+        super().__init__()
+        self.kind = kind
+        # Every model embeds an element with the same two-layer ReLU MLP: the
+        # LCM aggregations apply the second layer themselves (project=True).
+        if kind in MODELS[:3]:
+            self.encoder = torch.nn.Sequential(
+                torch.nn.Linear(BITS, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, hidden),
+                torch.nn.ReLU())
+        else:
+            self.encoder = torch.nn.Sequential(torch.nn.Linear(BITS, hidden), torch.nn.ReLU())
+        if kind == "sum":
+            self.aggr = pyg_aggr.SumAggregation()
+        elif kind == "max":
+            self.aggr = pyg_aggr.MaxAggregation()
+        elif kind == "pyg-gru":
+            self.aggr = pyg_aggr.GRUAggregation(hidden, hidden)
+        elif kind == "pyg-lcm":
+            self.aggr = pyg_aggr.LCMAggregation(hidden, hidden, project=True)
+        elif kind == "graphrep-lcm":
+            self.aggr = gnn.LCMAggregation(hidden, hidden, project=True, permute=True)
+        else:
+            raise ValueError(f"unknown model {kind!r}; known: {', '.join(MODELS)}")
+        self.classifier = torch.nn.Sequential(
+            torch.nn.Linear(hidden, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, BITS))
+
+    def forward(self, digits: Tensor, index: Tensor, num_sets: int) -> Tensor:
+        return self.classifier(self.aggr(self.encoder(digits), index, dim_size=num_sets))
+
+
+def accuracy(model: SetClassifier, data) -> float:
+    digits, index, labels = data
+    model.eval()
+    with torch.no_grad():
+        predicted = ((model(digits, index, labels.numel()) > 0).long() << SHIFTS).sum(-1)
+    model.train()
+    return float((predicted == labels).float().mean())
+
+
+def train_one(kind: str, seed: int, args, test_sets: dict) -> dict:
+    seed_everything(seed)
+    generator = torch.Generator().manual_seed(seed)
+    model = SetClassifier(kind, args.hidden)
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, total_steps=args.steps)
+    start = time.perf_counter()
+    for _ in progress(range(args.steps), desc=f"{kind} seed {seed}"):
+        digits, index, labels = make_sets(args.batch_size, 2, 16, generator)
+        logits = model(digits, index, labels.numel())
+        loss = F.binary_cross_entropy_with_logits(logits, to_digits(labels))
+        if kind == "graphrep-lcm" and args.assoc_weight > 0:
+            loss = loss + args.assoc_weight * gnn.associativity_loss(
+                model.aggr, model.encoder(digits), num_triples=args.batch_size, generator=generator)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+    train_seconds = time.perf_counter() - start
+    result = {"model": kind, "seed": seed, "train_seconds": train_seconds,
+              "final_loss": loss.item(), "accuracy": {}}
+    for name, data in test_sets.items():
+        result["accuracy"][name] = accuracy(model, data)
+    return result
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", help="write the results JSON here")
+    parser.add_argument("--data-root", default=None, help="unused: the task's data is synthetic")
+    parser.add_argument("--seed", type=int, default=0, help="first seed")
+    parser.add_argument("--runs", type=int, default=1, help="seeds per model: seed, seed + 1, ...")
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
+    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--hidden", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=5e-3)
+    parser.add_argument("--assoc-weight", type=float, default=0.0,
+                        help="weight of graphrep.nn.associativity_loss (graphrep-lcm only; default off)")
+    parser.add_argument("--test-sets", type=int, default=1000, help="test sets per size")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("-q", "--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    set_quiet(args.quiet)
+    torch.set_num_threads(args.threads)
+    wall_start = time.perf_counter()
+
+    test_generator = torch.Generator().manual_seed(10_000 + args.seed)
+    test_sets = {"2-16": make_sets(args.test_sets, 2, 16, test_generator)}
+    for size in TEST_SIZES:
+        test_sets[str(size)] = make_sets(args.test_sets, size, size, test_generator)
+
+    seeds = [args.seed + offset for offset in range(args.runs)]
+    runs = []
+    for kind in args.models:
+        for seed in seeds:
+            runs.append(train_one(kind, seed, args, test_sets))
+            if not args.quiet:
+                accuracies = "  ".join(f"{k}: {v:.3f}" for k, v in runs[-1]["accuracy"].items())
+                print(f"{kind:>13} seed {seed}: {accuracies}  ({runs[-1]['train_seconds']:.0f} s)",
+                      file=sys.stderr)
+
+    summary = {}
+    for kind in args.models:
+        mine = [run for run in runs if run["model"] == kind]
+        summary[kind] = {}
+        for name in test_sets:
+            values = [run["accuracy"][name] for run in mine]
+            summary[kind][name] = {"mean": statistics.fmean(values),
+                                   "std": statistics.pstdev(values) if len(values) > 1 else 0.0}
+    print(format_table(summary, list(test_sets)))
+    result = {
+        "task": "second minimum of 8-bit integers; train sizes 2-16",
+        "config": {key: value for key, value in vars(args).items() if key not in ("out", "quiet")},
+        "seeds": seeds, "runs": runs, "summary": summary,
+        "wall_time_s": time.perf_counter() - wall_start,
+    }
+    if args.out:
+        write_json(args.out, result)
+    return result
+
+
+def format_table(summary: dict, sizes: list[str]) -> str:
+    header = "| model         | " + " | ".join(f"size {size:>5}" for size in sizes) + " |"
+    lines = [header, "|" + "|".join("-" * len(cell) for cell in header.split("|")[1:-1]) + "|"]
+    for kind, row in summary.items():
+        cells = " | ".join(f"{100 * row[size]['mean']:>9.1f}%" for size in sizes)
+        lines.append(f"| {kind:<13} | {cells} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
