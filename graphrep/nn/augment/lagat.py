@@ -7,10 +7,10 @@ from torch_geometric.nn import GATConv
 from graphrep.nn.augment._branch import InputBranch
 from graphrep.nn.augment._stack import ConvStack
 from graphrep.nn.augment.lagcn import _check
-from graphrep.nn.augment.local_augmentation import LocalAugmentation
+from graphrep.nn.augment._ready_made import ReadyMadeAugmentation
 
 
-class LAGAT(LocalAugmentation):
+class LAGAT(ReadyMadeAugmentation):
     r"""LA-GAT (Liu et al., ICML 2022): a GAT (Veličković et al., ICLR 2018)
     whose first :class:`~torch_geometric.nn.conv.GATConv` (``heads``
     concatenated heads, ELU) runs on the original and on ``num_generated``
@@ -55,6 +55,5 @@ class LAGAT(LocalAugmentation):
         self.in_channels, self.hidden_channels, self.out_channels = in_channels, hidden_channels, out_channels
         self.heads = heads
 
-    def __repr__(self) -> str:
-        return (f"{self.__class__.__name__}({self.in_channels}, {self.hidden_channels}, {self.out_channels}, "
-                f"heads={self.heads}, num_generated={self.num_generated}, mode={self.mode!r})")
+    def _repr_options(self) -> str:
+        return f"heads={self.heads}, "

@@ -7,10 +7,10 @@ from torch_geometric.nn import GCNConv
 
 from graphrep.nn.augment._branch import InputBranch
 from graphrep.nn.augment._stack import ConvStack
-from graphrep.nn.augment.local_augmentation import LocalAugmentation
+from graphrep.nn.augment._ready_made import ReadyMadeAugmentation
 
 
-class LAGCN(LocalAugmentation):
+class LAGCN(ReadyMadeAugmentation):
     r"""LA-GCN (Liu et al., ICML 2022): a GCN (Kipf & Welling, ICLR 2017)
     whose first :class:`~torch_geometric.nn.conv.GCNConv` runs on the
     original and on ``num_generated`` generated feature matrices
@@ -55,9 +55,6 @@ class LAGCN(LocalAugmentation):
         super().__init__(first, ConvStack(convs, dropout, F.relu, norms), num_generated, mode)
         self.in_channels, self.hidden_channels, self.out_channels = in_channels, hidden_channels, out_channels
 
-    def __repr__(self) -> str:
-        return (f"{self.__class__.__name__}({self.in_channels}, {self.hidden_channels}, {self.out_channels}, "
-                f"num_generated={self.num_generated}, mode={self.mode!r})")
 
 
 def _check(num_layers: int, dropout: float) -> None:

@@ -6,10 +6,10 @@ from torch import nn
 
 from graphrep.nn.augment._branch import InputBranch
 from graphrep.nn.augment._gcnii_stack import GCNIIStack
-from graphrep.nn.augment.local_augmentation import LocalAugmentation
+from graphrep.nn.augment._ready_made import ReadyMadeAugmentation
 
 
-class LAGCNII(LocalAugmentation):
+class LAGCNII(ReadyMadeAugmentation):
     r"""LA-GCNII (Liu et al., ICML 2022): GCNII (Chen et al., ICML 2020)
     whose input projection :math:`\mathbf{H}^{(0)} = \mathrm{ReLU}(\mathbf{X}
     \mathbf{W}_0)` runs on the original and on ``num_generated`` generated
@@ -57,7 +57,3 @@ class LAGCNII(LocalAugmentation):
         rest = GCNIIStack(width, out_channels, num_layers, alpha, theta, dropout, cached=cached)
         super().__init__(first, rest, num_generated, mode)
         self.in_channels, self.hidden_channels, self.out_channels = in_channels, hidden_channels, out_channels
-
-    def __repr__(self) -> str:
-        return (f"{self.__class__.__name__}({self.in_channels}, {self.hidden_channels}, {self.out_channels}, "
-                f"num_generated={self.num_generated}, mode={self.mode!r})")

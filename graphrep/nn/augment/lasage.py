@@ -8,10 +8,10 @@ from torch_geometric.nn import SAGEConv
 from graphrep.nn.augment._branch import InputBranch
 from graphrep.nn.augment._stack import ConvStack
 from graphrep.nn.augment.lagcn import _check
-from graphrep.nn.augment.local_augmentation import LocalAugmentation
+from graphrep.nn.augment._ready_made import ReadyMadeAugmentation
 
 
-class LASAGE(LocalAugmentation):
+class LASAGE(ReadyMadeAugmentation):
     r"""LA-SAGE (Liu et al., ICML 2022): GraphSAGE (Hamilton et al., NeurIPS
     2017) with mean aggregation, :math:`\mathbf{h}_i' = \mathbf{W}_1
     \mathbf{h}_i + \mathbf{W}_2 \operatorname{mean}_{j \in \mathcal{N}(i)}
@@ -39,7 +39,3 @@ class LASAGE(LocalAugmentation):
         norms = [nn.BatchNorm1d(size) for size in sizes[1:-1]] if batch_norm else None
         super().__init__(first, ConvStack(convs, dropout, F.relu, norms), num_generated, mode)
         self.in_channels, self.hidden_channels, self.out_channels = in_channels, hidden_channels, out_channels
-
-    def __repr__(self) -> str:
-        return (f"{self.__class__.__name__}({self.in_channels}, {self.hidden_channels}, {self.out_channels}, "
-                f"num_generated={self.num_generated}, mode={self.mode!r})")
