@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"device {device}, {args.threads} thread(s), torch {torch.__version__}\n")
     print(f"{'dataset':<10} {'model':<6} {'s / epoch':>14} {'peak RSS MB':>12}")
     for dataset in datasets:
-        for model in ("gae", "ncn", "ncnc"):
+        for model in ("cn0", "ncn", "ncnc"):
             if dataset == "ogbl-ddi" and model == "ncnc":
                 continue  # completion scores ~B * degree extra pairs per step: a GPU workload on ddi
             row = _isolated(measure_epoch, dataset, model, args.data_root, device, args.threads,

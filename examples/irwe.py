@@ -228,7 +228,7 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--airport-epochs", type=int, default=30)
     parser.add_argument("--email-epochs", type=int, default=30)
-    parser.add_argument("--cora-epochs", type=int, default=12)
+    parser.add_argument("--cora-epochs", type=int, default=30)
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--studies", nargs="+", default=list(STUDIES), choices=list(STUDIES),
                         help="which studies to run (default: all)")

@@ -13,6 +13,11 @@ as the augmented model (``(K + 1) * hidden``), trained by the same loop
 without consistency loss; both select the epoch with the lowest validation
 loss (best validation accuracy on OGB).
 
+On Planetoid the CVAE weights kept are those the paper's code keeps: the
+ones whose samples a label-trained GCN reads most consistently across dropout
+passes (``AgreementScore``; ``--cvae-select elbo`` keeps the best validation
+ELBO instead, the default on OGB).
+
 Generated features are drawn for every forward pass from a pool of
 ``--pool-size`` CVAE samples made once per run: sampling a CVAE costs about
 as much as a training step, the pool keeps training at the backbone's cost.
@@ -30,6 +35,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import torch
+import torch.nn.functional as F
 
 from graphrep.datasets import cache_root, load_ogb, load_planetoid
 from graphrep.nn import LAGAT, LAGCN, LAGCNII, LASAGE, LocalAugmenter
@@ -85,6 +91,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cvae-batch-size", type=int, default=64)
     parser.add_argument("--cvae-lr", type=float, default=0.01)
     parser.add_argument("--cvae-seed", type=int, default=None, help="CVAE seed (default: --seed)")
+    parser.add_argument("--cvae-select", default=None, choices=["agreement", "elbo"],
+                        help="keep the CVAE weights on which a classifier agrees most (the paper's rule for "
+                             "Planetoid, the default there) or those with the best validation ELBO (default on OGB)")
+    parser.add_argument("--cvae-eval-every", type=int, default=10, help="CVAE steps between selection measurements")
+    parser.add_argument("--cvae-warmup", type=int, default=200, help="CVAE steps before agreement selection starts")
+    parser.add_argument("--cvae-passes", type=int, default=50, help="dropout passes of the agreement score")
     parser.add_argument("--cvae-cache", default=None,
                         help="CVAE weights file (default: a file in graphrep's cache keyed by the settings)")
     args = parser.parse_args(argv)
@@ -98,6 +110,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for key in ("alpha", "theta"):
         if not hasattr(args, key):
             setattr(args, key, None)
+    if args.cvae_select is None:
+        args.cvae_select = "agreement" if family == "planetoid" else "elbo"
     if args.heads is None:
         args.heads = 1
     if args.runs <= 0 or args.num_generated < 0 or args.samples <= 0 or args.pool_size < args.num_generated:
@@ -147,12 +161,62 @@ def build_model(args: argparse.Namespace, in_channels: int, out_channels: int, n
 
 
 def cvae_settings(args: argparse.Namespace) -> dict[str, Any]:
-    return dict(hidden_channels=args.cvae_hidden, latent_channels=args.cvae_latent, epochs=args.cvae_epochs,
-                batch_size=args.cvae_batch_size, lr=args.cvae_lr,
-                seed=args.seed if args.cvae_seed is None else args.cvae_seed)
+    settings = dict(hidden_channels=args.cvae_hidden, latent_channels=args.cvae_latent, epochs=args.cvae_epochs,
+                    batch_size=args.cvae_batch_size, lr=args.cvae_lr,
+                    seed=args.seed if args.cvae_seed is None else args.cvae_seed, select=args.cvae_select)
+    if args.cvae_select == "agreement":
+        settings.update(eval_every=args.cvae_eval_every, warmup=args.cvae_warmup, passes=args.cvae_passes)
+    return settings
 
 
-def pretrained_augmenter(args: argparse.Namespace, data) -> tuple[LocalAugmenter, dict[str, Any]]:
+class AgreementScore:
+    r"""The paper's CVAE selection rule (its ``cvae_pretrain.py``): a GCN
+    (hidden 32, dropout 0.5) pretrained for 100 epochs on the original
+    features reads one generated matrix ``passes`` times with dropout on, and
+    the score is :math:`\mathrm{NLL}(\bar{p}) - \overline{\mathrm{NLL}(p)}`
+    on the training nodes (at most 0; 0 when all passes agree). Each time the
+    score improves, the GCN trains 20 more epochs on those generated features,
+    so later candidates must beat a classifier that has seen the earlier ones.
+    """
+
+    def __init__(self, data, features: torch.Tensor, inputs: torch.Tensor, train: torch.Tensor,
+                 normalise: bool, passes: int, seed: int):
+        seed_everything(seed)
+        self.features, self.train, self.normalise, self.passes = features, train, normalise, passes
+        self.edge_index, self.y = data.edge_index, data.y
+        num_classes = int(data.y.max()) + 1
+        self.model = LAGCN(features.shape[1], 32, num_classes, num_generated=0, dropout=0.5).to(features.device)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=0.01, weight_decay=5e-4)
+        self.generator = torch.Generator(device=features.device).manual_seed(seed)
+        self.fit_classifier(inputs, 100)
+        self.best = -float("inf")
+
+    def fit_classifier(self, inputs: torch.Tensor, epochs: int) -> None:
+        self.model.train()
+        for _ in range(epochs):
+            self.optimizer.zero_grad()
+            loss = F.cross_entropy(self.model(inputs, self.edge_index)[self.train], self.y[self.train])
+            loss.backward()
+            self.optimizer.step()
+
+    def __call__(self, augmenter: LocalAugmenter) -> float:
+        generated = augmenter.sample(self.features, 1, generator=self.generator)[0]
+        generated = row_normalise(generated) if self.normalise else generated
+        self.model.train()  # dropout on: the passes differ
+        with torch.no_grad():
+            probabilities = torch.stack([self.model(generated, self.edge_index)[self.train].softmax(-1)
+                                         for _ in range(self.passes)])  # [passes, train, C]
+        labels = self.y[self.train]
+        mean_nll = F.nll_loss(probabilities.clamp_min(1e-12).log().flatten(0, 1), labels.repeat(self.passes))
+        score = float(F.nll_loss(probabilities.mean(0).clamp_min(1e-12).log(), labels) - mean_nll)
+        if score > self.best:
+            self.best = score
+            self.fit_classifier(generated, 20)
+        return score
+
+
+def pretrained_augmenter(args: argparse.Namespace, data, split: dict[str, torch.Tensor]
+                         ) -> tuple[LocalAugmenter, dict[str, Any]]:
     """Loads the CVAE from its cache file, or fits and saves it (weights only)."""
     settings = cvae_settings(args)
     key = hashlib.sha1(json.dumps([args.dataset, int(data.num_nodes), int(data.num_edges), settings],
@@ -167,7 +231,15 @@ def pretrained_augmenter(args: argparse.Namespace, data) -> tuple[LocalAugmenter
         info["loaded"] = True
         return augmenter, info
     start = time.perf_counter()
-    fit = {k: v for k, v in settings.items() if k not in ("hidden_channels", "latent_channels")}
+    fit = dict(epochs=settings["epochs"], batch_size=settings["batch_size"], lr=settings["lr"], seed=settings["seed"])
+    if settings["select"] == "agreement":
+        planetoid = args.family == "planetoid"
+        train = split["train"].nonzero().view(-1) if split["train"].dtype == torch.bool else split["train"]
+        score = AgreementScore(data, data.x, row_normalise(data.x) if planetoid else data.x, train.to(args.device),
+                               planetoid, settings["passes"], settings["seed"])
+        # Selection, not the ELBO, decides: train all epochs (the patience can never run out).
+        steps = settings["epochs"] * -(-data.edge_index.shape[1] // settings["batch_size"])
+        fit.update(score=score, warmup=settings["warmup"], eval_every=settings["eval_every"], patience=steps + 1)
     augmenter.fit(data.x, data.edge_index, **fit)
     info.update(loaded=False, fit_time_s=time.perf_counter() - start, history=augmenter.history_)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -193,7 +265,7 @@ def run(args: argparse.Namespace, data, split: dict[str, torch.Tensor],
     inputs.x = row_normalise(features) if planetoid else features
     num_classes = int(data.y.max()) + 1
     configs = ["plain"] if args.no_augment else ["plain", "augmented"]
-    augmenter, cvae_info = (None, None) if args.no_augment else pretrained_augmenter(args, data)
+    augmenter, cvae_info = (None, None) if args.no_augment else pretrained_augmenter(args, data, split)
     seeds = [args.seed + r for r in range(args.runs)]
     per_run: dict[str, list[dict[str, Any]]] = {name: [] for name in configs}
     train_options = dict(epochs=args.epochs, lr=args.lr, weight_decay=args.weight_decay, patience=args.patience,

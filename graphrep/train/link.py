@@ -9,7 +9,7 @@ validation metric, checkpoints with exact resume, and mean / std over runs.
 Works with any ``encoder(x, adj) -> [n, d]`` and ``predictor(h, adj, pairs)
 -> [B]`` (e.g. :class:`~graphrep.nn.link.NCNEncoder` with
 :class:`~graphrep.nn.link.NCNPredictor`, :class:`~graphrep.nn.link.NCNCPredictor`
-or :class:`~graphrep.nn.link.GAEPredictor`), on CPU or CUDA.
+or :class:`~graphrep.nn.link.InnerProductPredictor`), on CPU or CUDA.
 """
 from __future__ import annotations
 
@@ -73,7 +73,8 @@ class LinkSplit:
                 raise ValueError(f"{name} has node ids outside [0, num_nodes={self.num_nodes})")
 
     def node_input(self) -> Tensor:
-        return torch.arange(self.num_nodes) if self.x is None else self.x
+        """``x``, or the node ids (on the split's device) for a featureless graph."""
+        return torch.arange(self.num_nodes, device=self.train.device) if self.x is None else self.x
 
     def to(self, device: str | torch.device) -> "LinkSplit":
         moved = {key: (value.to(device) if isinstance(value, Tensor) else value)

@@ -34,6 +34,16 @@ def test_random_link_split_is_a_partition_with_true_negatives():
     assert not torch.equal(random_link_split(edge_index, n, seed=4).test, split.test)
 
 
+def test_featureless_node_input_follows_the_split_device():
+    # The id input of an embedding-table encoder must live where the split lives
+    # (it did not, and ogbl-ddi failed on CUDA); "meta" stands in for a GPU here.
+    edge_index, n = community_graph()
+    split = random_link_split(edge_index, n, seed=0)
+    split.train = split.train.to("meta")
+    assert split.node_input().device.type == "meta"
+    assert split.node_input().shape == (n,)
+
+
 def models(n, predictor_class=NCNPredictor, **kwargs):
     return NCNEncoder(None, 16, num_embeddings=n, aggr="gcn"), predictor_class(16, 16, **kwargs)
 

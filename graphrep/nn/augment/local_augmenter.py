@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import Any
+from typing import Any, Callable
 
 import torch
 import torch.nn.functional as F
@@ -177,7 +177,8 @@ class LocalAugmenter(nn.Module):
     def fit(self, data: Any, edge_index: Tensor | None = None, *, epochs: int = 10,
             batch_size: int = 64, lr: float = 0.01, val_ratio: float = 0.05,
             max_val_pairs: int = 100_000, patience: int = 3, eval_every: int | None = None,
-            seed: int = 0) -> "LocalAugmenter":
+            seed: int = 0, score: Callable[["LocalAugmenter"], float] | None = None,
+            warmup: int = 0) -> "LocalAugmenter":
         """Fits the CVAE on every (neighbour, centre) pair of a graph.
 
         Pairs are streamed: each mini-batch gathers ``batch_size`` rows of
@@ -188,6 +189,13 @@ class LocalAugmenter(nn.Module):
         over the training pairs), the best weights are kept, and training
         stops after ``patience`` measurements without improvement or after
         ``epochs`` passes. ``history_`` records each measurement.
+
+        With ``score``, the weights are selected by a downstream criterion
+        instead: ``score(self)`` is called at every measurement (in eval
+        mode, after ``warmup`` steps), the weights with the highest score are
+        kept, and ``patience`` counts measurements without a better score.
+        The paper selects its CVAE this way, by the agreement of a classifier
+        on generated features (see ``examples/node_class/lagnn.py``).
 
         Args:
             data: a PyG ``Data`` with ``x`` and ``edge_index``, or the feature
@@ -205,6 +213,8 @@ class LocalAugmenter(nn.Module):
             eval_every: optimisation steps between measurements.
             seed: seeds the split, the batch order, the latent noise and
                 nothing else.
+            score: optional selection criterion, higher is better.
+            warmup: optimisation steps before ``score`` is first consulted.
 
         Returns:
             ``self``, holding the best weights found.
@@ -220,6 +230,10 @@ class LocalAugmenter(nn.Module):
             raise ValueError(f"val_ratio must lie in (0, 1), got {val_ratio!r}")
         if eval_every is not None and (not isinstance(eval_every, int) or eval_every <= 0):
             raise ValueError(f"eval_every must be a positive int or None, got {eval_every!r}")
+        if score is not None and not callable(score):
+            raise TypeError(f"score must be callable or None, got {type(score).__name__}")
+        if not isinstance(warmup, int) or warmup < 0:
+            raise ValueError(f"warmup must be a non-negative int, got {warmup!r}")
         device = self.feature_mean.device
         x = x.to(device=device, dtype=self.feature_mean.dtype)
         self._prepare(x)
@@ -250,10 +264,24 @@ class LocalAugmenter(nn.Module):
             self.train()
             return total / num_val
 
-        best = validation_loss()
-        self.history_ = [{"step": 0, "val_loss": best}]
+        def criterion() -> float | None:
+            """What selection maximises: a score or the negative validation loss."""
+            if score is None:
+                return -self.history_[-1]["val_loss"]
+            if step < warmup:
+                return None
+            self.eval()
+            value = float(score(self))
+            self.train()
+            self.history_[-1]["score"] = value
+            return value
+
+        step = 0
+        self.history_ = [{"step": 0, "val_loss": validation_loss()}]
+        best = criterion()
+        best = -math.inf if best is None else best
         best_state = copy.deepcopy(self.state_dict())
-        stale, step, running, running_count = 0, 0, 0.0, 0
+        stale, running, running_count = 0, 0.0, 0
         self.train()
         bar = progress(total=epochs * steps_per_pass, desc="CVAE pretraining")
         for _ in range(epochs):
@@ -271,12 +299,14 @@ class LocalAugmenter(nn.Module):
                 bar.update()
                 if step % eval_every:
                     continue
-                val = validation_loss()
                 self.history_.append({"step": step, "train_loss": running / running_count,
-                                      "val_loss": val})
+                                      "val_loss": validation_loss()})
                 running, running_count = 0.0, 0
-                if val < best:
-                    best, stale = val, 0
+                value = criterion()
+                if value is None:
+                    continue
+                if value > best:
+                    best, stale = value, 0
                     best_state = copy.deepcopy(self.state_dict())
                 else:
                     stale += 1

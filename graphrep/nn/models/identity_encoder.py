@@ -25,8 +25,8 @@ class IdentityEncoder(nn.Module):
     term reads the degrees met along the walk. A Transformer layer without
     positional encoding mixes the tokens (a set: the order of the walks does
     not matter), and a multi-head attention readout whose query is the
-    node's walk statistics :math:`\mathbf{s}_v` (its anonymous-walk
-    distribution and mean degree per step) pools them:
+    node's (standardised) walk statistics :math:`\mathbf{s}_v` (see
+    :func:`~graphrep.nn.models.irwe_features.walk_features`) pools them:
 
     .. math::
 

@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from graphrep.graph import CSRGraph, as_graph
 from graphrep.nn.models.identity_encoder import IdentityEncoder
-from graphrep.nn.models.irwe_features import WalkFeatures, random_position_code, walk_features
+from graphrep.nn.models.irwe_features import WalkFeatures, random_position_code, stats_dim, walk_features
 from graphrep.nn.models.irwe_objectives import identity_loss, skipgram_loss
 from graphrep.nn.models.position_encoder import PositionEncoder
 from graphrep.utils import progress
@@ -28,44 +28,53 @@ class IRWE(nn.Module):
     :mod:`graphrep.walks` (see
     :func:`~graphrep.nn.models.irwe_features.walk_features`): no learnable
     table is indexed by node, so a trained model embeds new nodes and new
-    graphs without retraining. Two attention units read the walks:
+    graphs without retraining. The walk statistics :math:`\mathbf{s}_v`
+    (anonymous-walk distribution, log-degree moments along walks, walk and
+    closed-walk counts) are standardised with the training graph's column
+    means and deviations. Two attention units read the walks:
 
     * :class:`~graphrep.nn.models.IdentityEncoder` attends over the
-      anonymous forms (and degree sequences) of a node's walks and gives
-      the identity embedding :math:`\mathbf{z}_v`;
+      anonymous forms (and degree sequences) of a node's walks; its output,
+      with the node's standardised :math:`\log(1 + \deg v)` appended as a
+      skip path, is the identity embedding :math:`\mathbf{z}_v`;
     * :class:`~graphrep.nn.models.PositionEncoder` attends over the node
-      sequences of the walks, each visited node entering with its
-      identity-side features and random position code, with
-      :math:`\mathbf{z}_v` as the query; it gives the position embedding
-      :math:`\mathbf{p}_v`.
+      sequences of the walks, keys from the visited nodes' walk statistics,
+      values from their random position codes (random projections of walk
+      co-occurrence), with :math:`\mathbf{z}_v` as the query; it gives the
+      position embedding :math:`\mathbf{p}_v`, the node's own code plus a
+      learned attention-weighted mean of the visited codes.
 
     They are trained jointly on :math:`\mathcal{L} = \mathcal{L}_{\mathrm{id}}
     + \beta\,\mathcal{L}_{\mathrm{pos}}`: the identity objective
     (:func:`~graphrep.nn.models.irwe_objectives.identity_loss`) decodes the
-    node's anonymous-walk distribution and degree statistics from
-    :math:`\mathbf{z}_v`; the position objective
+    node's anonymous-walk distribution and its other (standardised) walk
+    statistics from :math:`\mathbf{z}_v`; the position objective
     (:func:`~graphrep.nn.models.irwe_objectives.skipgram_loss`) is skip-gram
-    with negative sampling on walk co-occurrence. The random position code is
-    redrawn every epoch, so the position encoder learns to read any draw, as
-    it must for a new graph.
+    with negative sampling on walk co-occurrence (contexts within
+    ``window`` steps, uniform in-batch negatives, cosine scores over a
+    temperature). The random position code is redrawn every epoch, so the
+    position encoder learns to read any draw, as it must for a new graph.
 
     Args:
-        identity_channels: dimension of the identity embedding.
-        position_channels: dimension of the position embedding.
+        identity_channels: dimension of the identity embedding (the last
+            column is the skip path; ``>= 2``).
+        position_channels: dimension of the position embedding and of the
+            random position code.
         hidden_channels: width of tokens and attention in both units.
         heads: attention heads.
-        num_walks: walks per node :math:`W`.
+        num_walks: walks per node :math:`W` read by the encoders.
         walk_length: steps per walk :math:`L`.
         aw_length: steps of the anonymous walks (a prefix of each walk;
             ``<= min(walk_length, 10)``).
         window: the skip-gram context is a node met within ``window`` steps
-            on one of the node's walks (default ``walk_length``).
-        code_dim: dimension of the random position code.
-        target_walks: walks per node for the walk statistics (anonymous-walk
-            distribution, degree statistics) that feed both encoders and that
-            the identity objective predicts.
-        num_negatives: negative contexts per positive pair.
+            on one of the node's walks (``1 <= window <= walk_length``).
+        code_hops: rounds of walk smoothing of the random position code.
+        target_walks: walks per node for the walk statistics and the
+            co-occurrence behind the position code (an independent, larger
+            sample than the ``num_walks`` the encoders read).
+        num_negatives: negative samples per positive pair.
         beta: weight of the position objective.
+        temperature: temperature of the cosine scores of the skip-gram.
         epochs: training epochs in :meth:`fit` (each visits every node once).
         batch_size: nodes per step in :meth:`fit` and :meth:`embed`.
         lr: Adam learning rate.
@@ -74,7 +83,7 @@ class IRWE(nn.Module):
     Example:
         >>> import networkx as nx
         >>> model = IRWE(identity_channels=8, position_channels=8, hidden_channels=16, num_walks=4,
-        ...              walk_length=4, aw_length=3, code_dim=8, target_walks=10, epochs=1)
+        ...              walk_length=4, aw_length=3, target_walks=10, epochs=1)
         >>> identity, position = model.fit(nx.karate_club_graph()).embed(nx.path_graph(5))
         >>> identity.shape, position.shape
         (torch.Size([5, 8]), torch.Size([5, 8]))
@@ -82,20 +91,21 @@ class IRWE(nn.Module):
 
     def __init__(
         self,
-        identity_channels: int = 64,
-        position_channels: int = 64,
+        identity_channels: int = 32,
+        position_channels: int = 128,
         hidden_channels: int = 64,
         heads: int = 4,
         num_walks: int = 12,
         walk_length: int = 6,
         aw_length: int = 5,
-        window: int | None = None,
-        code_dim: int = 64,
-        target_walks: int = 200,
+        window: int = 2,
+        code_hops: int = 2,
+        target_walks: int = 1000,
         num_negatives: int = 5,
         beta: float = 1.0,
-        epochs: int = 50,
-        batch_size: int = 256,
+        temperature: float = 1.0,
+        epochs: int = 30,
+        batch_size: int = 64,
         lr: float = 3e-3,
         seed: int = 0,
     ):
@@ -104,19 +114,25 @@ class IRWE(nn.Module):
 
         for name, value in (("identity_channels", identity_channels), ("position_channels", position_channels),
                             ("hidden_channels", hidden_channels), ("heads", heads), ("num_walks", num_walks),
-                            ("walk_length", walk_length), ("aw_length", aw_length), ("code_dim", code_dim),
+                            ("walk_length", walk_length), ("aw_length", aw_length), ("code_hops", code_hops),
                             ("target_walks", target_walks), ("epochs", epochs), ("batch_size", batch_size)):
             if not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+        if position_channels % heads:
+            raise ValueError(f"position_channels ({position_channels}) must be divisible by heads ({heads})")
+        if identity_channels < 2:
+            raise ValueError(f"identity_channels must be >= 2 (a learned part and the log-degree), "
+                             f"got {identity_channels}")
         if aw_length > walk_length:
             raise ValueError(f"aw_length ({aw_length}) must be <= walk_length ({walk_length})")
-        window = walk_length if window is None else window
         if not 1 <= window <= walk_length:
             raise ValueError(f"window must be in [1, walk_length={walk_length}], got {window}")
         if num_negatives < 0:
             raise ValueError(f"num_negatives must be >= 0, got {num_negatives}")
         if beta < 0:
             raise ValueError(f"beta must be >= 0, got {beta}")
+        if temperature <= 0:
+            raise ValueError(f"temperature must be > 0, got {temperature}")
         if lr <= 0:
             raise ValueError(f"lr must be > 0, got {lr}")
         self.identity_channels = identity_channels
@@ -125,10 +141,11 @@ class IRWE(nn.Module):
         self.walk_length = walk_length
         self.aw_length = aw_length
         self.window = window
-        self.code_dim = code_dim
+        self.code_hops = code_hops
         self.target_walks = target_walks
         self.num_negatives = num_negatives
         self.beta = beta
+        self.temperature = temperature
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -136,16 +153,22 @@ class IRWE(nn.Module):
         self.history_: list[dict[str, float]] = []
 
         num_patterns = anonymous_walk_patterns(aw_length).shape[0]
-        stats_dim = num_patterns + 2 * (walk_length + 1)
-        self.identity_encoder = IdentityEncoder(num_patterns, walk_length, stats_dim, hidden_channels,
-                                                identity_channels, heads)
-        self.position_encoder = PositionEncoder(stats_dim + 2 * code_dim, identity_channels, walk_length,
-                                                hidden_channels, position_channels, heads)
+        num_stats = stats_dim(num_patterns, walk_length)
+        # The last column of the identity embedding is a skip path: the
+        # node's standardised log-degree, kept exact rather than compressed.
+        self.identity_encoder = IdentityEncoder(num_patterns, walk_length, num_stats, hidden_channels,
+                                                identity_channels - 1, heads)
+        self.position_encoder = PositionEncoder(num_stats, position_channels, identity_channels, walk_length,
+                                                hidden_channels, heads)
         self.identity_decoder = nn.Sequential(
             nn.Linear(identity_channels, hidden_channels), nn.ReLU(),
-            nn.Linear(hidden_channels, stats_dim),
+            nn.Linear(hidden_channels, num_stats),
         )
         self.num_patterns = num_patterns
+        # The walk statistics are standardised with the training graph's
+        # column means and deviations (set by fit, saved in the state dict).
+        self.register_buffer("stats_mean", torch.zeros(num_stats))
+        self.register_buffer("stats_std", torch.ones(num_stats))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -165,7 +188,8 @@ class IRWE(nn.Module):
         model's walk settings."""
         return walk_features(
             _checked_graph(graph), num_walks=self.num_walks, walk_length=self.walk_length,
-            aw_length=self.aw_length, target_walks=self.target_walks, code_dim=self.code_dim,
+            aw_length=self.aw_length, target_walks=self.target_walks, code_dim=self.position_channels,
+            code_hops=self.code_hops,
             seed=self.seed if seed is None else seed,
         )
 
@@ -183,9 +207,13 @@ class IRWE(nn.Module):
             raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
         rng = np.random.default_rng(self.seed)
         features = self.features(graph)
-        inputs = _Inputs(features, self.device)
-        aw_target = inputs.node_stats[:, : self.num_patterns]
-        degree_target = inputs.node_stats[:, self.num_patterns:]
+        stats = torch.from_numpy(features.node_stats)
+        std = stats.std(dim=0, unbiased=False)
+        self.stats_mean.copy_(stats.mean(dim=0))
+        self.stats_std.copy_(torch.where(std > 1e-6, std, torch.ones_like(std)))
+        inputs = _Inputs(features, self.stats_mean, self.stats_std)
+        aw_target = inputs.raw_stats[:, : self.num_patterns]
+        stats_target = inputs.node_stats[:, self.num_patterns:]
         n = graph.num_nodes
         self.history_ = []
         with torch.random.fork_rng(devices=_cuda_devices(self.device)):
@@ -195,7 +223,8 @@ class IRWE(nn.Module):
             self.train()
             for epoch in progress(range(epochs), desc="IRWE fit"):
                 code_seed = int(rng.integers(0, 2**31 - 1))
-                inputs.set_position_code(random_position_code(features, self.code_dim, code_seed))
+                inputs.set_position_code(random_position_code(features, self.position_channels, code_seed,
+                                                                 self.code_hops))
                 totals = {"identity": 0.0, "position": 0.0}
                 order = rng.permutation(n)
                 for start in range(0, n, self.batch_size):
@@ -208,9 +237,11 @@ class IRWE(nn.Module):
                     position = inputs.position(self.position_encoder, nodes, identity)
                     decoded = self.identity_decoder(identity[: batch.numel()])
                     loss_id = identity_loss(decoded[:, : self.num_patterns], aw_target[batch],
-                                            decoded[:, self.num_patterns:], degree_target[batch])
+                                            decoded[:, self.num_patterns:], stats_target[batch])
                     anchor, positive = position.split(batch.numel())
-                    loss_pos = skipgram_loss(anchor, positive, self.num_negatives)
+                    # Negatives are the other anchors: nodes drawn uniformly.
+                    loss_pos = skipgram_loss(anchor, positive, self.num_negatives, negatives=anchor,
+                                             temperature=self.temperature)
                     loss = loss_id + self.beta * loss_pos
                     optimizer.zero_grad()
                     loss.backward()
@@ -238,7 +269,7 @@ class IRWE(nn.Module):
         graph = _checked_graph(graph)
         was_training = self.training
         self.eval()
-        inputs = _Inputs(self.features(graph, seed), self.device)
+        inputs = _Inputs(self.features(graph, seed), self.stats_mean, self.stats_std)
         identities, positions = [], []
         for start in range(0, graph.num_nodes, self.batch_size):
             nodes = torch.arange(start, min(start + self.batch_size, graph.num_nodes), device=self.device)
@@ -257,23 +288,30 @@ class IRWE(nn.Module):
 class _Inputs:
     """The walk features of one graph as tensors on the model's device."""
 
-    def __init__(self, features: WalkFeatures, device: torch.device):
+    def __init__(self, features: WalkFeatures, stats_mean: Tensor, stats_std: Tensor):
+        device = stats_mean.device
         self.walks = torch.from_numpy(features.walks).to(device)  # [n, W, L + 1]
         self.aw_index = torch.from_numpy(features.aw_index).to(device)  # [n, W]
         self.degree_seq = torch.from_numpy(features.degree_seq).to(device)  # [n, W, L + 1]
-        self.node_stats = torch.from_numpy(features.node_stats).to(device)  # [n, S]
+        self.raw_stats = torch.from_numpy(features.node_stats).to(device)  # [n, S]
+        self.node_stats = (self.raw_stats - stats_mean) / stats_std  # [n, S]
+        # Step 0 of every walk is the node itself: the mean log-degree met
+        # at step 0 (first column after the anonymous-walk distribution) is
+        # log(1 + deg(v)).
+        self.log_degree_column = features.num_patterns
         self.set_position_code(features.position_code)
 
     def set_position_code(self, code: np.ndarray) -> None:
-        self.node_input = torch.cat([self.node_stats, torch.from_numpy(code).to(self.node_stats.device)], dim=1)
+        self.node_code = torch.from_numpy(code).to(self.node_stats.device)  # [n, code_dim]
 
     def identity(self, encoder: IdentityEncoder, nodes: Tensor) -> Tensor:
-        return encoder(self.aw_index[nodes], self.degree_seq[nodes], self.node_stats[nodes])
+        learned = encoder(self.aw_index[nodes], self.degree_seq[nodes], self.node_stats[nodes])
+        return torch.cat([learned, self.node_stats[nodes, self.log_degree_column, None]], dim=-1)
 
     def position(self, encoder: PositionEncoder, nodes: Tensor, identity: Tensor) -> Tensor:
         token_nodes = self.walks[nodes].flatten(1)  # [B, W * (L + 1)]
         visited, local = torch.unique(token_nodes, return_inverse=True)
-        return encoder(self.node_input[visited], local, identity)
+        return encoder(self.node_stats[visited], self.node_code[visited], local, identity)
 
 
 def _checked_graph(graph: Any) -> CSRGraph:

@@ -5,10 +5,11 @@ random walks (sampled by :mod:`graphrep.walks`) or of the degrees met along
 them, so the same extraction applies to the training graph, a grown graph
 or a graph never seen in training. The one exception to strict
 determinism-by-structure is the *random position code*, a Gaussian random
-projection (Johnson-Lindenstrauss) of walk co-occurrence, which IRWE uses to
-make positions (who a node walks into) visible without a per-node table;
-its rows are handed out in a structural order (Weisfeiler-Leman colours) so
-that relabelling the nodes permutes them too.
+projection (Johnson-Lindenstrauss) of walk co-occurrence, smoothed along
+walks, which IRWE uses to make positions (who a node walks into) visible
+without a per-node table; its Gaussian rows are handed out in a structural
+order (Weisfeiler-Leman colours) so that relabelling the nodes permutes them
+too.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import scipy.sparse as sp
 
 from graphrep.graph import CSRGraph, as_graph
 
-__all__ = ["WalkFeatures", "walk_features", "structural_order"]
+__all__ = ["WalkFeatures", "walk_features", "structural_order", "stats_dim"]
 
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -37,13 +38,23 @@ class WalkFeatures:
             all-zero pattern is the walk stuck on an isolated node).
         degree_seq: ``float32[n, num_walks, walk_length + 1]``
             ``log(1 + degree)`` of the nodes along each walk.
-        node_stats: ``float32[n, num_patterns + 2 * (walk_length + 1)]`` the
-            node's walk statistics, estimated from a larger independent sample
-            of ``target_walks`` walks: its anonymous-walk distribution, then
+        node_stats: ``float32[n, stats_dim(num_patterns, walk_length)]``
+            the node's walk statistics, estimated from a larger independent
+            sample of ``target_walks`` walks: its anonymous-walk distribution;
             the mean and the standard deviation of the log-degree met at each
-            step (the identity-side features, and the identity target).
-        position_code: ``float32[n, 2 * code_dim]`` the node's random code
-            and the degree-normalised mean code of the nodes its walks visit.
+            step ``t = 0..L``; ``log(1 + N_t)`` for ``t = 1..L``, where
+            ``N_t`` is the number of ``t``-step walks from the node; and
+            ``log(1 + C_t)`` for ``t = 2..L``, where ``C_t`` is the number
+            of closed ``t``-step walks (``C_2`` is the degree, ``C_3``
+            twice the triangles). ``N_t`` and ``C_t`` are importance-weighted
+            estimates from the uniform walks (see ``_walk_count_estimates``).
+            These are the identity-side features, and the identity target.
+        position_code: ``float32[n, code_dim]`` the random position code:
+            i.i.d. Gaussian vectors, then ``code_hops`` times replaced by
+            the ``cooccurrence``-weighted sum of the codes of the nodes the
+            walks visit, centred over the graph and normalised to unit
+            length; for one hop, a random projection
+            (Johnson-Lindenstrauss) of the node's row of ``cooccurrence``.
         num_patterns: number of anonymous-walk patterns of length ``aw_length``.
         cooccurrence: ``[n, n]`` sparse visit counts of the ``target_walks``
             walks of each node (row) to each node (column), weighted by
@@ -114,7 +125,8 @@ def walk_features(
     walk_length: int = 8,
     aw_length: int = 5,
     target_walks: int = 200,
-    code_dim: int = 64,
+    code_dim: int = 128,
+    code_hops: int = 2,
     seed: int = 0,
 ) -> WalkFeatures:
     """Samples walks from every node and derives IRWE's inductive features.
@@ -128,6 +140,7 @@ def walk_features(
         target_walks: walks per node for ``node_stats`` (sampled
             independently of the ``num_walks`` walks).
         code_dim: dimension of the random position code.
+        code_hops: rounds of walk smoothing of the random position code.
         seed: seeds the walks and the random code.
 
     Example:
@@ -135,14 +148,14 @@ def walk_features(
         >>> f = walk_features(nx.cycle_graph(6), num_walks=4, walk_length=4, aw_length=3,
         ...                   target_walks=20, code_dim=8)
         >>> f.walks.shape, f.aw_index.shape, f.position_code.shape
-        ((6, 4, 5), (6, 4), (6, 16))
+        ((6, 4, 5), (6, 4), (6, 8))
     """
     from graphrep import walks as walks_module
 
     graph = as_graph(graph)
     for name, value in (("num_walks", num_walks), ("walk_length", walk_length),
                         ("aw_length", aw_length), ("target_walks", target_walks),
-                        ("code_dim", code_dim)):
+                        ("code_dim", code_dim), ("code_hops", code_hops)):
         if int(value) < 1:
             raise ValueError(f"{name} must be >= 1, got {value}")
     if aw_length > walk_length:
@@ -170,11 +183,13 @@ def walk_features(
     np.add.at(aw_counts, (np.repeat(np.arange(n), target_walks), many_index.ravel()), 1.0)
     aw_distribution = aw_counts / target_walks
     many_degrees = log_degree[many]
+    walk_counts, closed_counts = _walk_count_estimates(many, graph.degrees)
     node_stats = np.concatenate(
-        [aw_distribution, many_degrees.mean(axis=1), many_degrees.std(axis=1)], axis=1)
+        [aw_distribution, many_degrees.mean(axis=1), many_degrees.std(axis=1),
+         np.log1p(walk_counts), np.log1p(closed_counts[:, 1:])], axis=1)
 
     cooccurrence = _cooccurrence(many, graph.degrees)
-    position_code = _position_code(cooccurrence, order, code_dim, code_seed)
+    position_code = _position_code(cooccurrence, order, code_dim, code_seed, code_hops)
     return WalkFeatures(
         walks=walks,
         aw_index=aw_index,
@@ -185,6 +200,25 @@ def walk_features(
         cooccurrence=cooccurrence,
         order=order,
     )
+
+
+def stats_dim(num_patterns: int, walk_length: int) -> int:
+    """Number of columns of :attr:`WalkFeatures.node_stats`."""
+    return num_patterns + 2 * (walk_length + 1) + walk_length + (walk_length - 1)
+
+
+def _walk_count_estimates(walks: np.ndarray, degrees: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unbiased estimates, from uniform walks, of the number of walks of
+    ``t = 1..L`` steps starting at each node and of those that end where
+    they started (closed walks; ``t = 3`` counts each triangle twice).
+
+    A uniform walk takes a given ``t``-step walk with probability
+    ``1 / prod_{i<t} deg(w_i)``, so that product is its importance weight.
+    """
+    start = walks[:, :, :1]
+    weight = np.cumprod(degrees.astype(np.float64)[walks[:, :, :-1]], axis=2)  # [n, T, L]
+    closed = walks[:, :, 1:] == start
+    return weight.mean(axis=1), (weight * closed).mean(axis=1)
 
 
 def _walks_from_every_node(walks_module, graph: CSRGraph, order: np.ndarray, num_walks: int,
@@ -208,7 +242,7 @@ def _pattern_index(walks_module, walks: np.ndarray, patterns: np.ndarray, aw_len
     return sort[slot].reshape(walks.shape[:2])
 
 
-def random_position_code(features: WalkFeatures, code_dim: int, seed: int) -> np.ndarray:
+def random_position_code(features: WalkFeatures, code_dim: int, seed: int, hops: int = 2) -> np.ndarray:
     """A fresh random position code for already extracted ``features``
     (training redraws it every epoch so the model learns to read any draw).
 
@@ -217,9 +251,9 @@ def random_position_code(features: WalkFeatures, code_dim: int, seed: int) -> np
         >>> f = walk_features(nx.path_graph(4), num_walks=2, walk_length=2, aw_length=2, target_walks=5,
         ...                   code_dim=3)
         >>> random_position_code(f, 5, seed=1).shape
-        (4, 10)
+        (4, 5)
     """
-    return _position_code(features.cooccurrence, features.order, code_dim, seed)
+    return _position_code(features.cooccurrence, features.order, code_dim, seed, hops)
 
 
 def _cooccurrence(walks: np.ndarray, degrees: np.ndarray) -> sp.csr_array:
@@ -234,11 +268,18 @@ def _cooccurrence(walks: np.ndarray, degrees: np.ndarray) -> sp.csr_array:
     )
 
 
-def _position_code(cooccurrence: sp.csr_array, order: np.ndarray, code_dim: int, seed: int) -> np.ndarray:
+def _position_code(cooccurrence: sp.csr_array, order: np.ndarray, code_dim: int, seed: int,
+                   hops: int) -> np.ndarray:
     n = cooccurrence.shape[0]
     code = np.empty((n, code_dim))
-    code[order] = np.random.default_rng(seed).standard_normal((n, code_dim))
-    context = cooccurrence @ code
-    norm = np.linalg.norm(context, axis=1, keepdims=True)
-    context = np.divide(context, norm, out=np.zeros_like(context), where=norm > 0) * np.sqrt(code_dim)
-    return np.concatenate([code, context], axis=1).astype(np.float32)
+    # Entries of variance 1 / code_dim: rows of about unit norm, so inner
+    # products of codes (and of embeddings linear in them) stay O(1).
+    code[order] = np.random.default_rng(seed).standard_normal((n, code_dim)) / np.sqrt(code_dim)
+    for _ in range(hops):
+        code = cooccurrence @ code
+        # Centred over the graph: the mean code of the whole graph (dominated
+        # by its hubs) would otherwise be a direction shared by every node.
+        code -= code.mean(axis=0)
+        norm = np.linalg.norm(code, axis=1, keepdims=True)
+        code = np.divide(code, norm, out=np.zeros_like(code), where=norm > 0)
+    return code.astype(np.float32)

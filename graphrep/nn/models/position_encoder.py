@@ -13,78 +13,85 @@ class PositionEncoder(nn.Module):
 
     A node :math:`v` is read through the node sequences
     :math:`(w_{j,0} = v, w_{j,1}, \dots, w_{j,L})` of its :math:`W` walks.
-    Every visited node :math:`w` enters as a token built from walk
-    statistics only, its identity-side features :math:`\mathbf{s}_w` and its
-    random position code :math:`\mathbf{r}_w` (see
-    :func:`~graphrep.nn.models.irwe_features.walk_features`), plus an
-    encoding of the step :math:`t` at which the walk met it:
+    Every visited node :math:`w` met at step :math:`t` is a token whose key
+    comes from its identity-side features :math:`\mathbf{s}_w` (walk
+    statistics) and the step, and whose value is its random position code
+    :math:`\mathbf{r}_w` (see
+    :func:`~graphrep.nn.models.irwe_features.walk_features`), head
+    :math:`h` reading slice :math:`h` of the code:
 
     .. math::
 
-        \mathbf{h}_{j,t} = \mathrm{MLP}_x([\mathbf{s}_{w_{j,t}} \,\|\,
-        \mathbf{r}_{w_{j,t}}]) + \mathbf{P}[t].
+        \mathbf{k}_{j,t} = \mathbf{W}_k\big(\mathrm{MLP}_s(\mathbf{s}_{w_{j,t}})
+        + \mathbf{P}[t]\big).
 
     The node's identity embedding :math:`\mathbf{z}_v` is the attention
-    query (this is where the two units are coupled: the position objective
-    also trains the identity encoder), and multi-head attention over all
-    :math:`W (L + 1)` tokens gives the position embedding
+    query (this couples the two units: the position objective also trains
+    the identity encoder), and
 
     .. math::
 
-        \mathbf{p}_v = \mathrm{MLP}_o\big(\mathrm{Attn}(\mathbf{W}_q \mathbf{z}_v,
-        \{\mathbf{h}_{j,t}\}, \{\mathbf{h}_{j,t}\})\big)
-        + \mathbf{W}_r [\mathbf{s}_v \,\|\, \mathbf{r}_v],
+        \mathbf{p}_v = \mathbf{r}_v + \gamma \,\big\Vert_{h} \sum_{j,t}
+        \alpha^{h}_{j,t}\, \mathbf{r}^{h}_{w_{j,t}},
+        \qquad \alpha^{h}_{\cdot} = \mathrm{softmax}_{j,t}\big(
+        (\mathbf{W}_q \mathbf{z}_v)^{h\top} \mathbf{k}^{h}_{j,t} / \sqrt{d}\big),
 
-    the last term a linear root weight on the node's own input (as PyG's
-    convolutions have), which keeps the random projection of its walk
-    co-occurrence one linear map away from the embedding.
+    with the gate :math:`\gamma` learned from zero. So
+    :math:`\mathbf{p}_v` is the node's own code plus a learned,
+    attention-weighted mean of the codes of the nodes its walks visit: a
+    learned smoothing along walks. It is linear in the codes, and the codes
+    are a random projection, so :math:`\mathbf{p}_v^\top \mathbf{p}_u`
+    estimates an inner product of walk-visit distributions whatever the
+    draw, which is what lets a model trained on one draw (and graph) read
+    another. (Learned value and output maps on the codes, tried first,
+    fitted the draws and lost community structure as training went on.)
 
     Args:
-        in_channels: dimension of a node's token input
-            :math:`[\mathbf{s}_w \| \mathbf{r}_w]`.
+        stats_channels: dimension of :math:`\mathbf{s}_w`.
+        code_channels: dimension of :math:`\mathbf{r}_w`, and of the
+            position embedding (divisible by ``heads``).
         identity_channels: dimension of :math:`\mathbf{z}_v`.
         walk_length: steps per walk :math:`L`.
-        hidden_channels: token and attention width.
-        out_channels: dimension of the position embedding.
+        hidden_channels: query and key width (divisible by ``heads``).
         heads: attention heads.
 
     Shapes:
-        - **input:** ``node_input [U, in_channels]`` (rows of the nodes the
-          walks visit), ``token_nodes [B, W * (L + 1)]`` (row of
-          ``node_input`` for each token, walk after walk),
+        - **input:** ``node_stats [U, stats_channels]`` and ``node_code
+          [U, code_channels]`` (rows of the nodes the walks visit),
+          ``token_nodes [B, W * (L + 1)]`` (row of the inputs for each
+          token, walk after walk, column 0 the node itself),
           ``identity [B, identity_channels]``
-        - **output:** ``[B, out_channels]``
+        - **output:** ``[B, code_channels]``
 
     Example:
-        >>> encoder = PositionEncoder(in_channels=10, identity_channels=8, walk_length=3,
-        ...                           hidden_channels=16, out_channels=8, heads=2)
-        >>> p = encoder(torch.rand(7, 10), torch.randint(0, 7, (2, 8)), torch.rand(2, 8))
-        >>> p.shape
-        torch.Size([2, 8])
+        >>> encoder = PositionEncoder(stats_channels=6, code_channels=10, identity_channels=8, walk_length=3,
+        ...                           hidden_channels=16, heads=2)
+        >>> code = torch.rand(7, 10)
+        >>> tokens = torch.randint(0, 7, (2, 8))
+        >>> p = encoder(torch.rand(7, 6), code, tokens, torch.rand(2, 8))
+        >>> p.shape, torch.equal(p, code[tokens[:, 0]])  # untrained: the node's own code
+        (torch.Size([2, 10]), True)
     """
 
-    def __init__(self, in_channels: int, identity_channels: int, walk_length: int, hidden_channels: int = 64,
-                 out_channels: int = 64, heads: int = 4):
+    def __init__(self, stats_channels: int, code_channels: int, identity_channels: int, walk_length: int,
+                 hidden_channels: int = 64, heads: int = 4):
         super().__init__()
-        if hidden_channels % heads:
-            raise ValueError(f"hidden_channels ({hidden_channels}) must be divisible by heads ({heads})")
-        self.in_channels = in_channels
+        for name, value in (("hidden_channels", hidden_channels), ("code_channels", code_channels)):
+            if value % heads:
+                raise ValueError(f"{name} ({value}) must be divisible by heads ({heads})")
+        self.stats_channels = stats_channels
+        self.code_channels = code_channels
         self.identity_channels = identity_channels
         self.walk_length = walk_length
         self.hidden_channels = hidden_channels
-        self.out_channels = out_channels
         self.heads = heads
-        self.token_mlp = nn.Sequential(
-            nn.Linear(in_channels, hidden_channels), nn.ReLU(), nn.Linear(hidden_channels, hidden_channels)
+        self.stats_mlp = nn.Sequential(
+            nn.Linear(stats_channels, hidden_channels), nn.ReLU(), nn.Linear(hidden_channels, hidden_channels)
         )
         self.step_embedding = nn.Embedding(walk_length + 1, hidden_channels)
         self.query = nn.Linear(identity_channels, hidden_channels)
         self.key = nn.Linear(hidden_channels, hidden_channels, bias=False)
-        self.value = nn.Linear(hidden_channels, hidden_channels, bias=False)
-        self.out_mlp = nn.Sequential(
-            nn.Linear(hidden_channels, hidden_channels), nn.ReLU(), nn.Linear(hidden_channels, out_channels)
-        )
-        self.root = nn.Linear(in_channels, out_channels, bias=False)
+        self.gate = nn.Parameter(torch.zeros(()))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -92,27 +99,27 @@ class PositionEncoder(nn.Module):
         for module in self.modules():
             if isinstance(module, nn.Linear):
                 module.reset_parameters()
+        # An untrained encoder returns the node's own code; training adds
+        # as much smoothing as the objective asks for.
+        nn.init.zeros_(self.gate)
 
-    def forward(self, node_input: Tensor, token_nodes: Tensor, identity: Tensor) -> Tensor:
+    def forward(self, node_stats: Tensor, node_code: Tensor, token_nodes: Tensor, identity: Tensor) -> Tensor:
         batch, num_tokens = token_nodes.shape
         heads, head_dim = self.heads, self.hidden_channels // self.heads
-        node_tokens = self.token_mlp(node_input)  # [U, H]
         steps = torch.arange(num_tokens, device=token_nodes.device) % (self.walk_length + 1)
-        step_tokens = self.step_embedding(steps)  # [T, H]
-        # Keys and values are linear in (node token + step encoding), so they
-        # are projected once per visited node and per step, then gathered:
-        # far cheaper than projecting all B * T tokens.
-        keys = (self.key(node_tokens)[token_nodes] + self.key(step_tokens)).view(batch, num_tokens, heads, head_dim)
-        values = (self.value(node_tokens)[token_nodes] + self.value(step_tokens)).view(
-            batch, num_tokens, heads, head_dim)
+        # Keys are linear in (node token + step encoding), so they are
+        # projected once per visited node and per step, then gathered: far
+        # cheaper than projecting all B * T tokens.
+        keys = self.key(self.stats_mlp(node_stats))[token_nodes] + self.key(self.step_embedding(steps))
+        keys = keys.view(batch, num_tokens, heads, head_dim)  # [B, T, heads, d]
         query = self.query(identity).view(batch, heads, head_dim)  # [B, heads, d]
         scores = torch.einsum("bhd,bthd->bth", query, keys) / head_dim**0.5  # [B, T, heads]
         weights = torch.softmax(scores, dim=1)
-        pooled = torch.einsum("bth,bthd->bhd", weights, values).reshape(batch, -1)  # [B, H]
-        # Column 0 of the tokens is the node itself (step 0 of its first walk).
-        return self.out_mlp(pooled) + self.root(node_input[token_nodes[:, 0]])  # [B, out]
+        values = node_code[token_nodes].view(batch, num_tokens, heads, -1)  # [B, T, heads, C / heads]
+        smoothed = torch.einsum("bth,bthc->bhc", weights, values).reshape(batch, -1)  # [B, C]
+        return node_code[token_nodes[:, 0]] + self.gate * smoothed  # [B, C]
 
     def __repr__(self) -> str:
-        return (f"{self.__class__.__name__}(in_channels={self.in_channels}, "
-                f"identity_channels={self.identity_channels}, walk_length={self.walk_length}, "
-                f"hidden_channels={self.hidden_channels}, out_channels={self.out_channels}, heads={self.heads})")
+        return (f"{self.__class__.__name__}(stats_channels={self.stats_channels}, "
+                f"code_channels={self.code_channels}, identity_channels={self.identity_channels}, "
+                f"walk_length={self.walk_length}, hidden_channels={self.hidden_channels}, heads={self.heads})")

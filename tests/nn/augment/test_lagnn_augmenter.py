@@ -95,6 +95,29 @@ def test_early_stopping_keeps_the_best_weights():
     assert stale == 2
 
 
+def test_score_selects_the_weights_it_ranks_highest():
+    # An arbitrary criterion (a weight's value) that disagrees with the ELBO:
+    # the kept weights must be those of the best-scoring measurement after warmup.
+    x, edge_index = two_block_graph()
+    model = LocalAugmenter(x.shape[1], hidden_channels=16, latent_channels=2)
+    seen = []
+
+    def score(augmenter):
+        assert not augmenter.training
+        value = float(augmenter.decoder_out.bias[0])
+        seen.append((value, augmenter.decoder_out.bias.detach().clone()))
+        return value
+
+    model.fit(x, edge_index, epochs=6, batch_size=16, lr=0.05, eval_every=5, patience=100, seed=1,
+              score=score, warmup=10)
+    scored = [entry for entry in model.history_ if "score" in entry]
+    assert len(scored) == len(seen) > 3
+    assert all(entry["step"] >= 10 for entry in scored)
+    best_value, best_bias = max(seen, key=lambda item: item[0])
+    torch.testing.assert_close(model.decoder_out.bias.detach(), best_bias)
+    assert not model.training
+
+
 def test_sampling_is_reproducible_with_a_seed():
     x, edge_index = two_block_graph()
     model = LocalAugmenter(x.shape[1], hidden_channels=16, latent_channels=3).fit(x, edge_index, epochs=2)
@@ -163,6 +186,10 @@ def test_bad_input_is_rejected():
         model.fit(x, edge_index + 1000)
     with pytest.raises(ValueError, match="val_ratio"):
         model.fit(x, edge_index, val_ratio=1.0)
+    with pytest.raises(TypeError, match="score must be callable"):
+        model.fit(x, edge_index, score=0.5)
+    with pytest.raises(ValueError, match="warmup"):
+        model.fit(x, edge_index, warmup=-1)
     model.fit(x, edge_index, epochs=1)
     with pytest.raises(ValueError, match="x must be"):
         model.sample(x[:, :3], 1)

@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from graphrep.nn.link import GAEPredictor, NCNCPredictor, NCNEncoder, NCNPredictor, link_adjacency
+from graphrep.nn.link import (HadamardMLPPredictor, InnerProductPredictor, NCNCPredictor, NCNEncoder, NCNPredictor,
+                              link_adjacency)
 
 
 pytestmark = pytest.mark.usefixtures("single_torch_thread")
@@ -63,11 +64,21 @@ def test_ncnc_depth_one_matches_dense_completion():
         torch.testing.assert_close(got, want)
 
 
-def test_encoder_and_gae_shapes_and_validation():
+def test_inner_product_predictor_reads_the_reconstructed_adjacency():
+    _, adj, x, pairs = small_task(5)
+    h = NCNEncoder(16, 8, 2, aggr="gcn", linear=True)(x, adj)
+    dense = h @ h.T  # GAE's reconstruction logits, all pairs
+    torch.testing.assert_close(InnerProductPredictor()(h, adj, pairs), dense[pairs[0], pairs[1]])
+    assert list(InnerProductPredictor().parameters()) == []
+    with pytest.raises(ValueError, match="pairs"):
+        InnerProductPredictor()(h, adj, pairs.T)
+
+
+def test_encoder_and_baseline_shapes_and_validation():
     _, adj, x, pairs = small_task(4)
     h = NCNEncoder(16, 8, 2, residual=True, jk=True, linear=True)(x, adj)
     assert h.shape == (25, 8)
-    assert GAEPredictor(8, 8)(h, adj, pairs).shape == (60,)
+    assert HadamardMLPPredictor(8, 8)(h, adj, pairs).shape == (60,)
     with pytest.raises(ValueError, match="x must have shape"):
         NCNPredictor(8, 8)(x, adj, pairs)
     with pytest.raises(ValueError, match="node_transform"):

@@ -1,4 +1,5 @@
-"""Graph auto-encoder (GAE) link predictor: the NCN paper's baseline."""
+"""End-point link predictor: an MLP on the Hadamard product of the two
+embeddings (NCN without common neighbours)."""
 from __future__ import annotations
 
 from torch import Tensor, nn
@@ -6,16 +7,16 @@ from torch import Tensor, nn
 from graphrep.nn.link._mlp import output_mlp, pair_mlp, reset
 
 
-class GAEPredictor(nn.Module):
+class HadamardMLPPredictor(nn.Module):
     r"""Scores a link from its end points only,
-    :math:`s_{ij} = \mathrm{MLP}(\mathbf{h}_i \odot \mathbf{h}_j)`, as the
-    GAE baseline of NCN ("cn0" in the published code): same encoder, no
-    common neighbours. It takes the same arguments as
+    :math:`s_{ij} = \mathrm{MLP}(\mathbf{h}_i \odot \mathbf{h}_j)`: NCN
+    without its common-neighbour term (the ablation "cn0" of the published
+    code), to isolate what common neighbours add on top of the same encoder. It takes the same arguments as
     :class:`~graphrep.nn.link.NCNPredictor` so trainers can swap them.
 
     Example:
         >>> import torch
-        >>> GAEPredictor(8, 16)(torch.randn(4, 8), None, torch.tensor([[0, 1], [3, 2]])).shape
+        >>> HadamardMLPPredictor(8, 16)(torch.randn(4, 8), None, torch.tensor([[0, 1], [3, 2]])).shape
         torch.Size([2])
     """
 
