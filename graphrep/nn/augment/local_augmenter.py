@@ -313,7 +313,8 @@ class LocalAugmenter(nn.Module):
                     if stale >= patience:
                         break
         bar.close()
-        self.load_state_dict(best_state)
+        if best > -math.inf:  # else no score came after the warm-up: keep the last weights
+            self.load_state_dict(best_state)
         self.eval()
         return self
 

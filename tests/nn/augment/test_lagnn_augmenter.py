@@ -116,6 +116,12 @@ def test_score_selects_the_weights_it_ranks_highest():
     best_value, best_bias = max(seen, key=lambda item: item[0])
     torch.testing.assert_close(model.decoder_out.bias.detach(), best_bias)
     assert not model.training
+    # A warm-up longer than the training: nothing is scored, the last weights stay.
+    untrained = LocalAugmenter(x.shape[1], hidden_channels=16, latent_channels=2)
+    initial = untrained.decoder_out.bias.detach().clone()
+    untrained.fit(x, edge_index, epochs=1, batch_size=16, eval_every=5, seed=1, score=score, warmup=10**6)
+    assert not any("score" in entry for entry in untrained.history_)
+    assert not torch.equal(untrained.decoder_out.bias.detach(), initial)
 
 
 def test_sampling_is_reproducible_with_a_seed():
