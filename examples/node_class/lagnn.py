@@ -179,16 +179,18 @@ class AgreementScore:
     so later candidates must beat a classifier that has seen the earlier ones.
     """
 
-    def __init__(self, data, features: torch.Tensor, inputs: torch.Tensor, train: torch.Tensor,
-                 normalise: bool, passes: int, seed: int):
+    def __init__(self, data, train: torch.Tensor, normalise: bool, passes: int, seed: int):
+        """``data.x`` holds the raw features the CVAE models; ``train``
+        indexes (or masks) the training nodes; ``normalise`` row-normalises
+        the classifier's inputs, original and generated alike."""
         seed_everything(seed)
-        self.features, self.train, self.normalise, self.passes = features, train, normalise, passes
+        self.features, self.train, self.normalise, self.passes = data.x, train, normalise, passes
         self.edge_index, self.y = data.edge_index, data.y
         num_classes = int(data.y.max()) + 1
-        self.model = LAGCN(features.shape[1], 32, num_classes, num_generated=0, dropout=0.5).to(features.device)
+        self.model = LAGCN(data.num_features, 32, num_classes, num_generated=0, dropout=0.5).to(data.x.device)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=0.01, weight_decay=5e-4)
-        self.generator = torch.Generator(device=features.device).manual_seed(seed)
-        self.fit_classifier(inputs, 100)
+        self.generator = torch.Generator(device=data.x.device).manual_seed(seed)
+        self.fit_classifier(row_normalise(data.x) if normalise else data.x, 100)
         self.best = -float("inf")
 
     def fit_classifier(self, inputs: torch.Tensor, epochs: int) -> None:
@@ -233,10 +235,8 @@ def pretrained_augmenter(args: argparse.Namespace, data, split: dict[str, torch.
     start = time.perf_counter()
     fit = dict(epochs=settings["epochs"], batch_size=settings["batch_size"], lr=settings["lr"], seed=settings["seed"])
     if settings["select"] == "agreement":
-        planetoid = args.family == "planetoid"
-        train = split["train"].nonzero().view(-1) if split["train"].dtype == torch.bool else split["train"]
-        score = AgreementScore(data, data.x, row_normalise(data.x) if planetoid else data.x, train.to(args.device),
-                               planetoid, settings["passes"], settings["seed"])
+        score = AgreementScore(data, split["train"].to(args.device), args.family == "planetoid",
+                               settings["passes"], settings["seed"])
         # Selection, not the ELBO, decides: train all epochs (the patience can never run out).
         steps = settings["epochs"] * -(-data.edge_index.shape[1] // settings["batch_size"])
         fit.update(score=score, warmup=settings["warmup"], eval_every=settings["eval_every"], patience=steps + 1)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from graphrep.walks.sampling import _checked_graph, _checked_walk_length, sample_walks
+from graphrep.walks.sampling import _checked_graph, _checked_walk_length, _node_id_array, sample_walks
 
 __all__ = ["anonymize", "anonymous_walk_patterns", "anonymous_walk_distribution"]
 
@@ -36,14 +36,7 @@ def anonymize(walks: Any) -> np.ndarray:
         >>> anonymize(np.array([[7, 3, 7, 9], [5, 5, 5, 5]])).tolist()
         [[0, 1, 0, 2], [0, 0, 0, 0]]
     """
-    if hasattr(walks, "detach"):
-        walks = walks.detach().cpu().numpy()
-    walks = np.asarray(walks)
-    if walks.ndim != 2:
-        raise ValueError(f"walks must be a 2-D array [num_walks, length], got shape {walks.shape}")
-    if walks.size and walks.dtype.kind not in "iu":
-        raise ValueError(f"walks must hold integer node ids, got dtype {walks.dtype}")
-    walks = np.ascontiguousarray(walks, dtype=np.int64)
+    walks = _node_id_array(walks, "walks", 2, "2-D array [num_walks, length]")
     out = np.empty(walks.shape, dtype=np.int64)
     if walks.size == 0:
         return out

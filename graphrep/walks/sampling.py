@@ -220,22 +220,26 @@ def _checked_graph(graph: Any) -> CSRGraph:
     return graph
 
 
-def _checked_start(start: Any, num_nodes: int) -> np.ndarray:
-    if hasattr(start, "detach"):
-        start = start.detach().cpu().numpy()
-    array = np.asarray(start)
-    if array.ndim != 1:
-        raise ValueError(f"start must be a 1-D array of node indices, got shape {array.shape}")
+def _node_id_array(value: Any, name: str, ndim: int, layout: str) -> np.ndarray:
+    """``value`` (a tensor or array-like of node ids) as a contiguous int64
+    array of ``ndim`` dimensions; errors name the argument and its ``layout``."""
+    array = np.asarray(value.detach().cpu().numpy() if hasattr(value, "detach") else value)
+    if array.ndim != ndim:
+        raise ValueError(f"{name} must be a {layout}, got shape {array.shape}")
     if array.size and array.dtype.kind not in "iu":
-        raise ValueError(f"start must hold integer node indices, got dtype {array.dtype}")
-    array = array.astype(np.int64, copy=False)
+        raise ValueError(f"{name} must hold integer node ids, got dtype {array.dtype}")
+    return np.ascontiguousarray(array, dtype=np.int64)
+
+
+def _checked_start(start: Any, num_nodes: int) -> np.ndarray:
+    array = _node_id_array(start, "start", 1, "1-D array of node indices")
     if array.size:
         low, high = int(array.min()), int(array.max())
         if low < 0:
             raise ValueError(f"start holds negative node index {low}")
         if high >= num_nodes:
             raise ValueError(f"start holds node index {high}, out of range for {num_nodes} nodes")
-    return np.ascontiguousarray(array)
+    return array
 
 
 def _checked_walk_length(walk_length: Any, name: str = "walk_length") -> int:

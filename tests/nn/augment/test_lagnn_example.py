@@ -95,7 +95,7 @@ def test_agreement_selection_scores_and_drives_the_cvae_fit(tmp_path, lagnn):
     from graphrep.nn import LocalAugmenter
 
     augmenter = LocalAugmenter(data.num_features, 16, 2).fit(data.x, data.edge_index, epochs=1, seed=0)
-    score = lagnn.AgreementScore(data, data.x, data.x, split["train"], False, passes=4, seed=0)
+    score = lagnn.AgreementScore(data, split["train"], False, passes=4, seed=0)
     before = [p.detach().clone() for p in score.model.parameters()]
     first = score(augmenter)
     assert first <= 1e-6 and score.best == first
