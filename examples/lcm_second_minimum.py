@@ -27,26 +27,34 @@ aggregation differs. The defaults were chosen by the in-distribution
 validation loss of graphrep's LCM; docs/lcm.rst lists the alternatives tried
 and the measured results.
 
+The models train in parallel, one single-threaded process per core
+(``--jobs``, default: the cores this process may use; ``--threads`` per
+process). Each model's training depends only on its seed, so the results do
+not depend on ``--jobs``.
+
 The number of steps is ``--steps`` when given. By default it is derived from
 the time budget (``--time-budget``, 14 minutes for the whole script): every
-model is timed on a few training steps first, and the steps are the largest
-multiple of 100 that lets all models train one after the other within the
-budget, keeping a reserve for evaluation. The steps actually used are
-recorded; rerun with ``--steps`` to reproduce a result on another machine.
+model is timed on a few training steps first (in the worker processes, so
+the timing sees the same sharing of the cores as the training), and the
+steps are the largest multiple of 100 that lets all models finish within the
+budget when the longest jobs start first, keeping a reserve for evaluation.
+The steps actually used are recorded; rerun with ``--steps`` to reproduce a
+result on another machine.
 
     python examples/lcm_second_minimum.py --out results.json
     python examples/lcm_second_minimum.py --models graphrep-lcm sum --steps 500 -q
-
-Training runs single-threaded by default (``--threads``), one model after the
-other.
 """
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
+import queue
 import statistics
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -165,18 +173,70 @@ def seconds_per_step(kind: str, args, timed_steps: int = 60, warmup_steps: int =
     return (time.perf_counter() - start) / timed_steps
 
 
-def train_one(kind: str, seed: int, args, steps: int, test_sets: dict) -> dict:
+def make_test_sets(args) -> dict:
+    """1000 (``--test-sets``) sets per column, the same for every model and seed."""
+    generator = torch.Generator().manual_seed(10_000 + args.seed)
+    test_sets = {"2-16": make_sets(args.test_sets, 2, 16, generator)}
+    for size in TEST_SIZES:
+        test_sets[str(size)] = make_sets(args.test_sets, size, size, generator)
+    return test_sets
+
+
+# Where a worker process sends its progress (number of steps done since the last report).
+_progress_queue = None
+
+
+def _init_worker(threads: int, progress_queue) -> None:
+    global _progress_queue
+    torch.set_num_threads(threads)
+    _progress_queue = progress_queue
+
+
+def train_one(kind: str, seed: int, args, steps: int, report: Callable[[int], None] | None = None) -> dict:
+    if report is None and _progress_queue is not None:
+        report = _progress_queue.put
     trainer = Trainer(kind, seed, args, steps)
     start, cpu_start = time.perf_counter(), time.process_time()
-    for _ in progress(range(steps), desc=f"{kind} seed {seed}"):
+    for step in range(1, steps + 1):
         loss = trainer.step()
+        if report is not None and (step % 100 == 0 or step == steps):
+            report(step % 100 or 100)
     result = {"model": kind, "seed": seed, "steps": steps,
               "train_seconds": time.perf_counter() - start,
               "train_cpu_seconds": time.process_time() - cpu_start,
               "final_loss": loss, "accuracy": {}, "loss": {}}
-    for name, data in test_sets.items():
+    for name, data in make_test_sets(args).items():
         result["accuracy"][name], result["loss"][name] = evaluate(trainer.model, data)
     return result
+
+
+def makespan(costs: list[float], workers: int) -> float:
+    """Finishing time of jobs of these costs on ``workers`` workers when the
+    longest start first and each goes to the first free worker."""
+    loads = [0.0] * workers
+    for cost in sorted(costs, reverse=True):
+        loads[loads.index(min(loads))] += cost
+    return max(loads)
+
+
+def run_parallel(function: Callable, calls: list[tuple], args, total_steps: int = 0) -> list:
+    """``function(*call)`` for every call, on ``args.jobs`` processes in
+    submission order; a progress bar over ``total_steps`` training steps."""
+    if args.jobs == 1:
+        with progress(total=total_steps, desc="training steps", disable=args.quiet or not total_steps) as bar:
+            return [function(*call, report=bar.update) if total_steps else function(*call) for call in calls]
+    context = multiprocessing.get_context("spawn")
+    progress_queue = context.Queue()
+    with ProcessPoolExecutor(args.jobs, mp_context=context, initializer=_init_worker,
+                             initargs=(args.threads, progress_queue)) as pool:
+        futures = [pool.submit(function, *call) for call in calls]
+        with progress(total=total_steps, desc="training steps", disable=args.quiet or not total_steps) as bar:
+            while not all(future.done() for future in futures):
+                try:
+                    bar.update(progress_queue.get(timeout=0.5))
+                except queue.Empty:
+                    pass
+        return [future.result() for future in futures]
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -196,10 +256,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--assoc-weight", type=float, default=0.0,
                         help="weight of graphrep.nn.associativity_loss (graphrep-lcm only; default off)")
     parser.add_argument("--test-sets", type=int, default=1000, help="test sets per size")
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="models trained at once, one process each (default: the usable cores)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
     parser.add_argument("-q", "--quiet", action="store_true")
     args = parser.parse_args(argv)
-    for name in ("steps", "batch_size", "hidden", "test_sets", "threads", "runs"):
+    for name in ("steps", "batch_size", "hidden", "test_sets", "threads", "runs", "jobs"):
         value = getattr(args, name)
         if value is not None and value < 1:
             parser.error(f"--{name.replace('_', '-')} must be a positive integer, got {value}")
@@ -210,31 +272,32 @@ def main(argv: list[str] | None = None) -> dict:
     wall_start = time.perf_counter()
     load_start = os.getloadavg()
 
-    test_generator = torch.Generator().manual_seed(10_000 + args.seed)
-    test_sets = {"2-16": make_sets(args.test_sets, 2, 16, test_generator)}
-    for size in TEST_SIZES:
-        test_sets[str(size)] = make_sets(args.test_sets, size, size, test_generator)
-
     seeds = [args.seed + offset for offset in range(args.runs)]
+    jobs = [(kind, seed) for kind in args.models for seed in seeds]
+    args.jobs = min(args.jobs or len(os.sched_getaffinity(0)), len(jobs))
     steps, timings = args.steps, None
     if steps is None:
-        timings = {kind: seconds_per_step(kind, args) for kind in args.models}
+        timings = dict(zip(args.models, run_parallel(seconds_per_step, [(k, args) for k in args.models], args)))
         # Keep 10% of the budget and 30 s for evaluation and changes in load.
         left = 60 * args.time_budget * 0.9 - 30 - (time.perf_counter() - wall_start)
-        steps = max(100, int(left / (len(seeds) * sum(timings.values()))) // 100 * 100)
+        per_step = makespan([timings[kind] for kind, _ in jobs], args.jobs)
+        steps = max(100, int(left / per_step) // 100 * 100)
         if not args.quiet:
-            print(f"{steps} steps per model fit the {args.time_budget:g}-minute budget "
-                  f"(ms per step: {', '.join(f'{k} {1000 * v:.1f}' for k, v in timings.items())})",
+            print(f"{steps} steps per model fit the {args.time_budget:g}-minute budget on {args.jobs} "
+                  f"processes (ms per step: {', '.join(f'{k} {1000 * v:.1f}' for k, v in timings.items())})",
                   file=sys.stderr)
+        # The longest jobs first, so that the schedule is the one the steps were fitted to.
+        jobs.sort(key=lambda job: -timings[job[0]])
 
-    runs = []
-    for kind in args.models:
-        for seed in seeds:
-            runs.append(train_one(kind, seed, args, steps, test_sets))
-            if not args.quiet:
-                accuracies = "  ".join(f"{k}: {v:.3f}" for k, v in runs[-1]["accuracy"].items())
-                print(f"{kind:>13} seed {seed}: {accuracies}  ({runs[-1]['train_seconds']:.0f} s)",
-                      file=sys.stderr)
+    results = run_parallel(train_one, [(kind, seed, args, steps) for kind, seed in jobs], args,
+                           total_steps=steps * len(jobs))
+    runs = sorted(results, key=lambda run: (args.models.index(run["model"]), run["seed"]))
+    if not args.quiet:
+        for run in runs:
+            accuracies = "  ".join(f"{k}: {v:.3f}" for k, v in run["accuracy"].items())
+            print(f"{run['model']:>13} seed {run['seed']}: {accuracies}  ({run['train_seconds']:.0f} s)",
+                  file=sys.stderr)
+    test_sets = list(runs[0]["accuracy"])
 
     summary = {}
     for kind in args.models:
@@ -244,7 +307,7 @@ def main(argv: list[str] | None = None) -> dict:
             values = [run["accuracy"][name] for run in mine]
             summary[kind][name] = {"mean": statistics.fmean(values),
                                    "std": statistics.pstdev(values) if len(values) > 1 else 0.0}
-    print(format_table(summary, list(test_sets)))
+    print(format_table(summary, test_sets))
     result = {
         "task": "second minimum of 8-bit integers; train sizes 2-16",
         "config": {key: value for key, value in vars(args).items() if key not in ("out", "quiet")},

@@ -2,8 +2,10 @@ import pytest
 import torch
 
 from graphrep.nn.link import NCNCPredictor, NCNEncoder, NCNPredictor
+from graphrep.nn.link import link_adjacency
 from graphrep.train.link import (LinkSplit, LinkTrainConfig, evaluate_link_predictor, random_link_split,
                                  summarize_runs, train_link_predictor)
+from graphrep.train.link import _negative_pairs
 from graphrep.utils import seed_everything
 
 
@@ -42,6 +44,27 @@ def test_featureless_node_input_follows_the_split_device():
     split.train = split.train.to("meta")
     assert split.node_input().device.type == "meta"
     assert split.node_input().shape == (n,)
+
+
+def test_training_negatives_are_never_training_links():
+    # A dense graph (half of all pairs are links), as ogbl-ddi is denser than
+    # the Planetoid graphs: uniform pairs would hit a link half the time.
+    torch.manual_seed(0)
+    n = 40
+    dense = (torch.rand(n, n) < 0.5).triu(1)
+    adj = link_adjacency(dense.nonzero().t(), n)
+    links = adj.to_dense().bool()
+    negatives = _negative_pairs(adj, 5000)
+    assert negatives.shape == (2, 5000)
+    assert not links[negatives[0], negatives[1]].any()
+    assert not (negatives[0] == negatives[1]).any()
+    # Every non-link can come up, in both orientations.
+    drawn = torch.zeros(n, n, dtype=torch.bool)
+    drawn[negatives[0], negatives[1]] = True
+    assert drawn.sum() > 0.9 * (~links).fill_diagonal_(False).sum()
+    complete = link_adjacency(torch.ones(n, n).triu(1).nonzero().t(), n)
+    with pytest.raises(ValueError, match="nearly complete"):
+        _negative_pairs(complete, 10, max_rounds=5)
 
 
 def models(n, predictor_class=NCNPredictor, **kwargs):
