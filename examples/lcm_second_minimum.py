@@ -210,6 +210,11 @@ def train_one(kind: str, seed: int, args, steps: int, report: Callable[[int], No
     return result
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (all of them where that is unknown)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def makespan(costs: list[float], workers: int) -> float:
     """Finishing time of jobs of these costs on ``workers`` workers when the
     longest start first and each goes to the first free worker."""
@@ -274,7 +279,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     seeds = [args.seed + offset for offset in range(args.runs)]
     jobs = [(kind, seed) for kind in args.models for seed in seeds]
-    args.jobs = min(args.jobs or len(os.sched_getaffinity(0)), len(jobs))
+    args.jobs = min(args.jobs or usable_cores(), len(jobs))
     steps, timings = args.steps, None
     if steps is None:
         timings = dict(zip(args.models, run_parallel(seconds_per_step, [(k, args) for k in args.models], args)))

@@ -31,7 +31,10 @@ def test_random_link_split_is_a_partition_with_true_negatives():
     assert train | valid | test == keys(edge_index)
     assert len(valid) == int(0.1 * len(keys(edge_index))) and len(test) == int(0.2 * len(keys(edge_index)))
     negatives = keys(split.valid_neg) | keys(split.test_neg)
-    assert len(negatives) == len(valid) + len(test) and not negatives & keys(edge_index)
+    # Twice as many validation negatives as positives (the published split), as many for test.
+    assert split.valid_neg.size(1) == 2 * len(valid) and split.test_neg.size(1) == len(test)
+    assert len(negatives) == 2 * len(valid) + len(test) and not negatives & keys(edge_index)
+    assert random_link_split(edge_index, n, seed=3, valid_neg_ratio=1.0).valid_neg.size(1) == len(valid)
     assert torch.equal(random_link_split(edge_index, n, seed=3).test, split.test)
     assert not torch.equal(random_link_split(edge_index, n, seed=4).test, split.test)
 
@@ -124,6 +127,8 @@ def test_early_stopping_and_summary():
 def test_split_and_config_validation():
     with pytest.raises(ValueError, match="train"):
         LinkSplit(3, None, torch.tensor([0, 1]), *(torch.zeros(2, 1, dtype=torch.long),) * 4)
+    with pytest.raises(ValueError, match="valid_neg_ratio"):
+        random_link_split(*community_graph(), valid_neg_ratio=0)
     with pytest.raises(ValueError, match="metric"):
         LinkTrainConfig(metrics=("hits@20",), metric="mrr")
     with pytest.raises(ValueError, match="batch_size"):
