@@ -108,8 +108,8 @@ def random_link_split(edge_index: Tensor, num_nodes: int, *, x: Tensor | None = 
     if valid_neg_ratio <= 0:
         raise ValueError(f"valid_neg_ratio must be positive, got {valid_neg_ratio}")
     adj = link_adjacency(edge_index, num_nodes)
-    keys = _link_keys(adj)
-    row, col = torch.div(keys, num_nodes, rounding_mode="floor"), keys % num_nodes
+    row = torch.repeat_interleave(torch.arange(num_nodes), adj.crow_indices().diff())
+    col = adj.col_indices()
     links = torch.stack([row, col])[:, row < col]
     generator = torch.Generator().manual_seed(seed)
     links = links[:, torch.randperm(links.size(1), generator=generator)]
