@@ -5,8 +5,10 @@ Real data comes from the read-only ``../shared/data`` beside the checkout
 when it is absent. Loaders stage copies into a per-session cache, never
 into the shared folder.
 """
+import importlib.util
 import os
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -22,6 +24,15 @@ SHARED_DATA = _shared_data()
 needs_shared_data = pytest.mark.skipif(
     SHARED_DATA is None, reason="real data not found (../shared/data or $GRAPHREP_SHARED_DATA)"
 )
+
+
+def load_example(relative_path: str) -> ModuleType:
+    """An example script (``examples/...py``, not a package) imported as a module."""
+    path = REPO / "examples" / relative_path
+    spec = importlib.util.spec_from_file_location(f"example_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -106,7 +106,7 @@ def load_task(dataset: str, data_root: str | None, seed: int):
     return ogb_link_split(load_ogb(dataset, data_root), valid_as_input=CONFIGS[dataset].get("valid_as_input", False))
 
 
-def build_models(dataset: str, model: str, split, depth: int):
+def build_models(dataset: str, model: str, split, depth: int, completion_input: str = "published"):
     config = CONFIGS[dataset]
     hidden = config["hidden"]
     x = split.x
@@ -124,7 +124,8 @@ def build_models(dataset: str, model: str, split, depth: int):
     elif model == "ncn":
         predictor = NCNPredictor(hidden, hidden, **config["predictor"])
     else:
-        predictor = NCNCPredictor(hidden, hidden, depth=depth, **config["predictor"], **config["completion"])
+        predictor = NCNCPredictor(hidden, hidden, depth=depth, **config["predictor"], **config["completion"],
+                                  published_completion_input=completion_input == "published")
     return encoder, predictor
 
 
@@ -132,6 +133,7 @@ def _payload(args, config: dict, train_config: LinkTrainConfig, seeds: list[int]
              started: float) -> dict:
     return {
         "dataset": args.dataset, "model": args.model, "depth": args.depth if args.model == "ncnc" else None,
+        "completion_input": args.completion_input if args.model == "ncnc" else None,
         "metric": config["metric"], "seeds": seeds, "config": {**config, "train": dataclasses.asdict(train_config)},
         "runs": runs, "summary": summarize_runs(runs), "wall_time_s": time.perf_counter() - started,
         "device": args.device, "threads": torch.get_num_threads(),
@@ -143,6 +145,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--dataset", choices=[*PLANETOID, *OGB], default="Cora")
     parser.add_argument("--model", choices=["ncn", "ncnc", "gae", "cn0"], default="ncn")
     parser.add_argument("--depth", type=int, default=1, help="NCNC completion depth")
+    parser.add_argument("--completion-input", choices=["published", "plain"], default="published",
+                        help="NCNC: score completion links from the transformed embeddings as the published code "
+                             "does (its completion hyperparameters were tuned so), or from the plain ones")
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0, help="run r uses seed + r")
     parser.add_argument("--epochs", type=int, default=None, help="override the published epoch count")
@@ -173,7 +178,7 @@ def main(argv: list[str] | None = None) -> dict:
     for run, seed in enumerate(seeds):
         seed_everything(seed)
         split = load_task(args.dataset, args.data_root, seed)
-        encoder, predictor = build_models(args.dataset, args.model, split, args.depth)
+        encoder, predictor = build_models(args.dataset, args.model, split, args.depth, args.completion_input)
         checkpoint = None if args.checkpoint_dir is None else \
             f"{args.checkpoint_dir}/{args.dataset}_{args.model}_seed{seed}.pt"
         result = train_link_predictor(encoder, predictor, split, train_config, device=args.device,

@@ -51,6 +51,14 @@ class NCNCPredictor(NCNPredictor):
         alpha: overall weight :math:`\alpha` of completed neighbours.
         completion_batch_size: most candidate pairs scored at once when
             computing completion probabilities.
+        published_completion_input: feed the lower completion level the
+            transformed embeddings :math:`\tilde{\mathbf{h}}` instead of
+            :math:`\mathbf{h}`, as the published code does: that level's pair
+            term then reads :math:`\tilde{\mathbf{h}}_j \odot
+            \tilde{\mathbf{h}}_k` and its neighbour sum
+            :math:`\tilde{\mathbf{h}} + \mathrm{MLP}_x(\tilde{\mathbf{h}})`.
+            The published completion hyperparameters (:math:`\gamma,
+            \delta`) were tuned with it. No effect without ``node_transform``.
 
     Example:
         >>> from graphrep.nn.link import link_adjacency
@@ -62,7 +70,7 @@ class NCNCPredictor(NCNPredictor):
 
     def __init__(self, in_channels: int, hidden_channels: int, *, depth: int = 1, prior: float = 0.5,
                  scale: float = 5.0, offset: float = 3.0, alpha: float = 1.0,
-                 completion_batch_size: int = 2**18, **kwargs):
+                 completion_batch_size: int = 2**18, published_completion_input: bool = False, **kwargs):
         super().__init__(in_channels, hidden_channels, **kwargs)
         if int(depth) != depth or depth < 0:
             raise ValueError(f"depth must be an integer >= 0, got {depth}")
@@ -76,6 +84,7 @@ class NCNCPredictor(NCNPredictor):
         self.offset = float(offset)
         self.alpha = float(alpha)
         self.completion_batch_size = int(completion_batch_size)
+        self.published_completion_input = bool(published_completion_input)
 
     def forward(self, x: Tensor, adj: Tensor, pairs: Tensor, depth: int | None = None) -> Tensor:
         self._check(x, adj)
@@ -96,11 +105,13 @@ class NCNCPredictor(NCNPredictor):
         # only_u holds k in N(u) \ N(v): its weight is the probability of (v, k); only_v symmetrically.
         weights = []
         with torch.no_grad():
+            lower_x, lower_x_cn = (x_cn, self._node_features(x_cn)) if self.published_completion_input else (x, x_cn)
             for candidates, anchor in ((only_u, pairs[1]), (only_v, pairs[0])):
                 index = candidates.indices()
                 links = torch.stack([anchor[index[0]], index[1]])
                 logits = torch.cat([
-                    self._complete(x, x_cn, adj, links[:, start:start + self.completion_batch_size], depth - 1)
+                    self._complete(lower_x, lower_x_cn, adj, links[:, start:start + self.completion_batch_size],
+                                   depth - 1)
                     for start in range(0, links.size(1), self.completion_batch_size)
                 ]) if links.size(1) else x.new_empty(0)
                 weights.append(self.completion_probability(logits))

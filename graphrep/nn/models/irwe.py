@@ -71,7 +71,9 @@ class IRWE(nn.Module):
         code_hops: rounds of walk smoothing of the random position code.
         target_walks: walks per node for the walk statistics and the
             co-occurrence behind the position code (an independent, larger
-            sample than the ``num_walks`` the encoders read).
+            sample than the ``num_walks`` the encoders read; sampled and
+            reduced 1000 per node at a time, so memory does not grow with
+            it).
         num_negatives: negative samples per positive pair.
         beta: weight of the position objective.
         temperature: temperature of the cosine scores of the skip-gram.
@@ -100,7 +102,7 @@ class IRWE(nn.Module):
         aw_length: int = 5,
         window: int = 2,
         code_hops: int = 2,
-        target_walks: int = 1000,
+        target_walks: int = 4000,
         num_negatives: int = 5,
         beta: float = 1.0,
         temperature: float = 1.0,

@@ -160,7 +160,6 @@ def walk_features(
             raise ValueError(f"{name} must be >= 1, got {value}")
     if aw_length > walk_length:
         raise ValueError(f"aw_length ({aw_length}) must be <= walk_length ({walk_length})")
-    n = graph.num_nodes
     rng = np.random.default_rng(seed)
     walk_seed, target_seed, code_seed = (int(s) for s in rng.integers(0, 2**31 - 1, size=3))
 
@@ -177,24 +176,14 @@ def walk_features(
 
     # The node statistics come from a larger, independent sample so that
     # they are precise; the encoders still read the individual walks.
-    many = _walks_from_every_node(walks_module, graph, order, target_walks, walk_length, target_seed)
-    many_index = _pattern_index(walks_module, many, patterns, aw_length)
-    aw_counts = np.zeros((n, num_patterns))
-    np.add.at(aw_counts, (np.repeat(np.arange(n), target_walks), many_index.ravel()), 1.0)
-    aw_distribution = aw_counts / target_walks
-    many_degrees = log_degree[many]
-    walk_counts, closed_counts = _walk_count_estimates(many, graph.degrees)
-    node_stats = np.concatenate(
-        [aw_distribution, many_degrees.mean(axis=1), many_degrees.std(axis=1),
-         np.log1p(walk_counts), np.log1p(closed_counts[:, 1:])], axis=1)
-
-    cooccurrence = _cooccurrence(many, graph.degrees)
+    node_stats, cooccurrence = _walk_statistics(graph, order, patterns, aw_length, target_walks, walk_length,
+                                                target_seed)
     position_code = _position_code(cooccurrence, order, code_dim, code_seed, code_hops)
     return WalkFeatures(
         walks=walks,
         aw_index=aw_index,
         degree_seq=degree_seq.astype(np.float32),
-        node_stats=node_stats.astype(np.float32),
+        node_stats=node_stats,
         position_code=position_code,
         num_patterns=num_patterns,
         cooccurrence=cooccurrence,
@@ -205,6 +194,49 @@ def walk_features(
 def stats_dim(num_patterns: int, walk_length: int) -> int:
     """Number of columns of :attr:`WalkFeatures.node_stats`."""
     return num_patterns + 2 * (walk_length + 1) + walk_length + (walk_length - 1)
+
+
+_CHUNK = 1000  # statistics walks per node sampled and reduced at a time
+
+
+def _walk_statistics(graph: CSRGraph, order: np.ndarray, patterns: np.ndarray, aw_length: int, target_walks: int,
+                     walk_length: int, seed: int) -> tuple[np.ndarray, sp.csr_array]:
+    """``node_stats`` (float32) and ``cooccurrence`` of :class:`WalkFeatures`
+    from ``target_walks`` walks per node, sampled and reduced in chunks of at
+    most ``_CHUNK`` walks per node (memory of one chunk, whatever
+    ``target_walks``): the statistics are means over walks, so the chunks'
+    sums add up (the standard deviation from the first two moments)."""
+    from graphrep import walks as walks_module
+
+    n = graph.num_nodes
+    log_degree = np.log1p(graph.degrees.astype(np.float64))
+    aw_counts = np.zeros((n, patterns.shape[0]))
+    degree_sum = np.zeros((n, walk_length + 1))
+    degree_square_sum = np.zeros((n, walk_length + 1))
+    walk_sum = np.zeros((n, walk_length))
+    closed_sum = np.zeros((n, walk_length))
+    cooccurrence = sp.csr_array((n, n))
+    sizes = [_CHUNK] * (target_walks // _CHUNK) + ([target_walks % _CHUNK] if target_walks % _CHUNK else [])
+    # The first chunk uses ``seed`` itself (so up to ``_CHUNK`` walks sample
+    # as one draw would), later ones seeds drawn from it.
+    seeds = [seed] + [int(s) for s in np.random.default_rng(seed).integers(0, 2**31 - 1, len(sizes) - 1)]
+    for size, chunk_seed in zip(sizes, seeds):
+        many = _walks_from_every_node(walks_module, graph, order, size, walk_length, chunk_seed)
+        many_index = _pattern_index(walks_module, many, patterns, aw_length)
+        np.add.at(aw_counts, (np.repeat(np.arange(n), size), many_index.ravel()), 1.0)
+        many_degrees = log_degree[many]
+        degree_sum += many_degrees.sum(axis=1)
+        degree_square_sum += (many_degrees ** 2).sum(axis=1)
+        walk_counts, closed_counts = _walk_count_estimates(many, graph.degrees)
+        walk_sum += walk_counts * size
+        closed_sum += closed_counts * size
+        cooccurrence = cooccurrence + _cooccurrence(many, graph.degrees)
+    degree_mean = degree_sum / target_walks
+    degree_std = np.sqrt(np.maximum(degree_square_sum / target_walks - degree_mean ** 2, 0.0))
+    node_stats = np.concatenate(
+        [aw_counts / target_walks, degree_mean, degree_std, np.log1p(walk_sum / target_walks),
+         np.log1p(closed_sum[:, 1:] / target_walks)], axis=1)
+    return node_stats.astype(np.float32), sp.csr_array(cooccurrence)
 
 
 def _walk_count_estimates(walks: np.ndarray, degrees: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

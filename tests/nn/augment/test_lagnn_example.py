@@ -1,6 +1,5 @@
 """examples/node_class/lagnn.py end to end, offline: a tiny dataset written
 in OGB's format with ogb.io.DatasetSaver, read back by ogb's own loader."""
-import importlib.util
 import json
 
 import numpy as np
@@ -8,7 +7,7 @@ import pytest
 import torch
 
 from graphrep.datasets import DatasetNotFoundError, load_ogb
-from tests.conftest import REPO
+from tests.conftest import load_example
 
 NAME = "ogbn-lagnntiny"
 
@@ -18,10 +17,7 @@ pytestmark = pytest.mark.usefixtures("single_torch_thread")
 
 @pytest.fixture(scope="module")
 def lagnn():
-    spec = importlib.util.spec_from_file_location("lagnn_example", REPO / "examples" / "node_class" / "lagnn.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example("node_class/lagnn.py")
 
 
 def write_tiny_ogb_dataset(folder):

@@ -41,20 +41,26 @@ def test_ncnc_with_zero_completion_probability_equals_ncn(depth):
     assert not torch.allclose(ncnc(x, adj, pairs), ncn(x, adj, pairs))
 
 
-def test_ncnc_depth_one_matches_dense_completion():
+@pytest.mark.parametrize("published_input", [False, True])
+def test_ncnc_depth_one_matches_dense_completion(published_input):
     dense, adj, x, pairs = small_task(2)
     torch.manual_seed(0)
-    predictor = NCNCPredictor(16, 16, prior=0.6, scale=2.0, offset=0.5, alpha=0.8).eval()
+    predictor = NCNCPredictor(16, 16, prior=0.6, scale=2.0, offset=0.5, alpha=0.8, node_transform=True,
+                              published_completion_input=published_input).eval()
     n, count = dense.size(0), pairs.size(1)
     with torch.no_grad():
+        x_cn = x + predictor.node_mlp(x)
+        # The published code scores completion links from the transformed embeddings.
+        lower_input = x_cn if published_input else x
         all_pairs = torch.cartesian_prod(torch.arange(n), torch.arange(n)).t()
-        probability = predictor.completion_probability(predictor(x, adj, all_pairs, depth=0)).view(n, n)
+        probability = predictor.completion_probability(predictor(lower_input, adj, all_pairs, depth=0)).view(n, n)
+    x_cn = x + predictor.node_mlp(x)
     a_u, a_v = dense[pairs[0]].float(), dense[pairs[1]].float()
     only_u, only_v = a_u * (1 - a_v), a_v * (1 - a_u)
     only_u[torch.arange(count), pairs[1]] = 0
     only_v[torch.arange(count), pairs[0]] = 0
     weights = a_u * a_v + only_u * probability[pairs[1]] + only_v * probability[pairs[0]]
-    expected = predictor.output_mlp(predictor.neighbour_mlp(weights @ x) * predictor.beta
+    expected = predictor.output_mlp(predictor.neighbour_mlp(weights @ x_cn) * predictor.beta
                                     + predictor.pair_mlp(x[pairs[0]] * x[pairs[1]])).squeeze(-1)
     out = predictor(x, adj, pairs)
     torch.testing.assert_close(out, expected)

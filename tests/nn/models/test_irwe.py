@@ -180,6 +180,45 @@ def test_walk_count_estimates_match_adjacency_powers():
     assert features.node_stats.shape[1] == stats_dim(features.num_patterns, walk_length)
 
 
+def test_statistics_reduced_in_chunks_match_exact_expectations(monkeypatch):
+    # The statistics walks are sampled and reduced in chunks (here 300 walks
+    # per node, the last chunk 200); the combined means and deviations must
+    # be those of all 2000 walks: compared with exact expectations.
+    from graphrep.nn.models import irwe_features
+
+    monkeypatch.setattr(irwe_features, "_CHUNK", 300)
+    graph = as_graph(nx.lollipop_graph(4, 3))
+    walk_length, target_walks = 3, 2000
+    features = walk_features(graph, num_walks=2, walk_length=walk_length, aw_length=3, target_walks=target_walks,
+                             code_dim=4, seed=1)
+    adjacency = graph.to_scipy().toarray()
+    degrees = adjacency.sum(1)
+    transition = adjacency / degrees[:, None]
+    log_degree = np.log1p(degrees)
+    p = features.num_patterns
+    stats = features.node_stats
+    for t in range(walk_length + 1):
+        step = np.linalg.matrix_power(transition, t)  # distribution of the node met at step t
+        mean = step @ log_degree
+        std = np.sqrt(np.maximum(step @ log_degree ** 2 - mean ** 2, 0.0))
+        np.testing.assert_allclose(stats[:, p + t], mean, atol=0.03)
+        np.testing.assert_allclose(stats[:, p + walk_length + 1 + t], std, atol=0.03)
+    np.testing.assert_allclose(stats[:, :p].sum(1), 1.0, rtol=1e-6)
+    # Walk counts N_t (importance-weighted means, chunk sums weighted by chunk size).
+    exact_walks = np.log1p(np.stack([np.linalg.matrix_power(adjacency, t).sum(1)
+                                     for t in range(1, walk_length + 1)], 1))
+    start = p + 2 * (walk_length + 1)
+    np.testing.assert_allclose(stats[:, start:start + walk_length], exact_walks, atol=0.03)
+    # Co-occurrence: visits at steps 1..L weighted by 1 / sqrt(degree).
+    expected = sum(np.linalg.matrix_power(transition, t) @ (1 / np.sqrt(degrees)) for t in range(1, walk_length + 1))
+    np.testing.assert_allclose(features.cooccurrence.sum(axis=1), target_walks * expected, rtol=0.03)
+    # The anonymous-walk distribution agrees with one unchunked sample.
+    monkeypatch.setattr(irwe_features, "_CHUNK", 10**6)
+    single = walk_features(graph, num_walks=2, walk_length=walk_length, aw_length=3, target_walks=target_walks,
+                           code_dim=4, seed=2)
+    np.testing.assert_allclose(stats[:, :p], single.node_stats[:, :p], atol=0.06)
+
+
 def test_objectives_match_dense_formulas():
     generator = torch.Generator().manual_seed(0)
     logits, degree_pred, degree_target = (torch.randn(4, 5, generator=generator) for _ in range(3))
