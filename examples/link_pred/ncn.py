@@ -8,7 +8,8 @@ split per run, HR@100 from OGB's Evaluator. OGB datasets use their official
 splits and leaderboard metrics (ddi HR@20, collab HR@50, ppa HR@100,
 citation2 MRR; collab uses validation links as graph input at test time).
 
-Models: ``ncn``, ``ncnc`` (``--depth``), ``gae`` (the graph auto-encoder: a
+Models: ``ncn``, ``ncnc`` (``--depth``; ``--completion-input``, see
+docs/ncn.rst), ``gae`` (the graph auto-encoder: a
 two-layer GCN encoder, ``P relu(P X W1) W2``, and the inner-product decoder,
 trained by the same loop, on the whole training graph) and ``cn0`` (NCN's own
 encoder and end-point MLP without the common-neighbour term: the paper's
