@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 import graphrep
-from graphrep.graph import as_graph
+from graphrep.cli_options import add_graph_input, add_output_options, read_graph_input
 from graphrep.io import atomic_directory, write_matrix
 from graphrep.orbits.adjacency import BACKENDS, orbit_adjacency, orbit_counts
 from graphrep.orbits.keys import GRAPHLET_OF_ORBIT, GRAPHLET_SIZE, NUM_ORBITS, format_key, parse_key
@@ -26,33 +26,20 @@ FORMATS = ("npz", "mtx", "tsv")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("input", nargs="?", help="edge-list file (whitespace, comma or tab separated)")
-    source.add_argument("--dataset", metavar="NAME",
-                        help="a built-in or data-root graph instead of a file (karate, cora, airports-usa, "
-                             "email-eu, ppi, ogbl-ddi, ...)")
-    parser.add_argument("-o", "--out", required=True, type=Path, metavar="OUTDIR", help="output folder")
+    add_graph_input(parser)
+    add_output_options(parser, metavar="OUTDIR", help="output folder")
     parser.add_argument("--backend", choices=BACKENDS, default="auto", help="kernel (default: auto = C++ when built)")
     parser.add_argument("--format", choices=FORMATS, default="npz", dest="fmt",
                         help="npz (scipy save_npz), mtx (MatrixMarket) or tsv (u v hop o1 o2 count, node ids)")
     parser.add_argument("--keys", nargs="+", metavar="KEY", help="only these matrices, e.g. h1_o0_o0 h2_o1_o1")
     parser.add_argument("--counts", action="store_true", help="also write orbit_counts.tsv (15 orbits per node)")
-    parser.add_argument("--data-root", help="data root for --dataset (default: $GRAPHREP_DATA)")
-    parser.add_argument("--overwrite", action="store_true", help="replace OUTDIR if it exists")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.overwrite:
         raise FileExistsError(f"output folder already exists: {args.out} (use --overwrite)")
     keys = [parse_key(text) for text in args.keys] if args.keys else None
-    if args.dataset:
-        from graphrep.datasets import load_graph
-
-        source = f"dataset {args.dataset}"
-        graph = as_graph(load_graph(args.dataset, args.data_root))
-    else:
-        source = str(args.input)
-        graph = as_graph(args.input)
+    graph, source = read_graph_input(args)
     logger.info("%s: %d nodes, %d edges", source, graph.num_nodes, graph.num_edges)
 
     started = time.perf_counter()
