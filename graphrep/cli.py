@@ -18,6 +18,7 @@ from graphrep.utils import set_quiet
 # name -> (module, one-line help); modules import lazily so `--help` is fast.
 SUBCOMMANDS = {
     "orbits": ("graphrep.orbits.cli", "compute the 28 graphlet orbit adjacency matrices"),
+    "counts": ("graphrep.orbits.counts_cli", "write the graphlet orbit counts of every node or edge"),
 }
 
 

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 
 from graphrep.graph import INT64_MAX, GraphFormatError
 
-__all__ = ["read_edge_list", "atomic_directory", "write_matrix", "MATRIX_FORMATS"]
+__all__ = ["read_edge_list", "atomic_directory", "atomic_file", "write_matrix", "MATRIX_FORMATS"]
 
 MATRIX_FORMATS = ("npz", "mtx")
 
@@ -136,6 +136,38 @@ def atomic_directory(target: str | os.PathLike, *, overwrite: bool = False) -> I
         shutil.rmtree(retired, ignore_errors=True)
     else:
         os.replace(staging, target)
+
+
+@contextlib.contextmanager
+def atomic_file(target: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yields a fresh temporary path beside ``target`` and renames it to
+    ``target`` when the block succeeds; on any error or interrupt the
+    temporary file is removed and ``target`` is left as it was.
+
+    Example:
+        >>> import tempfile, os
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     with atomic_file(os.path.join(d, "a.tsv")) as tmp:
+        ...         _ = tmp.write_text("done")
+        ...     sorted(os.listdir(d))
+        ['a.tsv']
+    """
+    target = Path(target)
+    if target.exists() and not overwrite:
+        raise FileExistsError(f"output file already exists: {target} (use --overwrite)")
+    if target.is_dir():
+        raise IsADirectoryError(f"output path is a folder: {target}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, staging = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    os.close(handle)
+    staging = Path(staging)
+    try:
+        yield staging
+        os.chmod(staging, 0o644)  # mkstemp makes it private; results are for sharing
+        os.replace(staging, target)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
 
 
 def write_matrix(stem: str | os.PathLike, matrix: sp.sparray, fmt: str = "npz") -> Path:

@@ -1,5 +1,5 @@
-"""``orbit_adjacency`` and ``orbit_counts``: the public entry points, their
-backends (C++ when built, else Numba) and the row-chunk driver."""
+"""``orbit_adjacency``: the public entry point, its backends (C++ when
+built, else Numba) and the row-chunk driver."""
 from __future__ import annotations
 
 import threading
@@ -12,12 +12,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from graphrep.graph import CSRGraph, as_graph
-from graphrep.orbits.keys import (
-    GRAPHLET_OF_ORBIT, GRAPHLET_SIZE, NUM_ORBITS, ORBIT_ADJACENCY_KEYS, OrbitKey, key_index, parse_key,
-)
+from graphrep.orbits.keys import ORBIT_ADJACENCY_KEYS, OrbitKey, key_index, parse_key
 from graphrep.utils import progress
 
-__all__ = ["orbit_adjacency", "orbit_counts", "OrbitAdjacency", "available_backends"]
+__all__ = ["orbit_adjacency", "OrbitAdjacency", "available_backends"]
 
 BACKENDS = ("auto", "cpp", "numba")
 _A3_KEYS = frozenset({5, 6, 9, 10, 14})
@@ -133,26 +131,6 @@ def orbit_adjacency(graph: Any, *, backend: str = "auto", keys: Iterable | None 
         cols, vals = _gather(pieces, index, int(indptr[-1]))
         matrices[ORBIT_ADJACENCY_KEYS[index]] = sp.csr_array((vals, cols, indptr), shape=(n, n))
     return OrbitAdjacency(matrices, g.node_ids, chosen)
-
-
-def orbit_counts(graph: Any, *, backend: str = "auto", num_threads: int | None = None) -> np.ndarray:
-    """``int64[n, 15]`` graphlet degree vectors: how many induced graphlets on
-    2-4 nodes hold each node on each orbit. Equal to the orbit adjacency row
-    sums grouped by ``o1``, divided by the other nodes of the graphlet.
-
-    Example:
-        >>> import networkx as nx
-        >>> orbit_counts(nx.star_graph(3))[:, [0, 1, 2, 6, 7]].tolist()
-        [[3, 0, 3, 0, 1], [1, 2, 0, 1, 0], [1, 2, 0, 1, 0], [1, 2, 0, 1, 0]]
-    """
-    g = as_graph(graph)
-    wanted = np.ones(len(ORBIT_ADJACENCY_KEYS), dtype=np.bool_)
-    _, row_sums, _ = _run(g, wanted, counts_only=True, backend=backend, num_threads=num_threads)
-    counts = np.zeros((g.num_nodes, NUM_ORBITS), dtype=np.int64)
-    for index, (_, o1, _) in enumerate(ORBIT_ADJACENCY_KEYS):
-        counts[:, o1] += row_sums[:, index]
-    others = np.array([GRAPHLET_SIZE[GRAPHLET_OF_ORBIT[o]] - 1 for o in range(NUM_ORBITS)])
-    return counts // others
 
 
 def _selected_keys(keys) -> list[int]:

@@ -16,7 +16,8 @@ import scipy.sparse as sp
 import graphrep
 from graphrep.cli_options import add_graph_input, add_output_options, read_graph_input
 from graphrep.io import atomic_directory, write_matrix
-from graphrep.orbits.adjacency import BACKENDS, orbit_adjacency, orbit_counts
+from graphrep.orbits.adjacency import BACKENDS, orbit_adjacency
+from graphrep.orbits.counts import orbit_counts
 from graphrep.orbits.keys import GRAPHLET_OF_ORBIT, GRAPHLET_SIZE, NUM_ORBITS, format_key, parse_key
 from graphrep.utils import progress
 
