@@ -9,7 +9,7 @@
 // triangle and 4-clique is found once, from its lowest-ranked node; every
 // 4-cycle once, from its highest-ranked node. Writes that other
 // threads may also make are atomic integer additions, so the result does not
-// depend on the thread count.
+// depend on the thread count. Per-node sums go to per-thread arrays.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
@@ -64,9 +64,11 @@ int current_thread() {
 #endif
 }
 
-// Per-thread scratch, O(n) plus the bit rows of the largest Out(v).
+// Per-thread scratch, O(n) plus the bit rows of the largest Out(v), and the
+// thread's share of the per-node sums (hot nodes are not shared by threads).
 struct Scratch {
   std::vector<i64> local, own, paths, touched, pair_k4, pair_opposite, pair_degrees, pair_sides;
+  std::vector<i64> k4, opposite, c4;
   std::vector<u64> bits;
 };
 
@@ -89,9 +91,6 @@ class GraphletCounter4 {
     t_.assign(positions_, 0);
     tri_.assign(n_, 0);
     d2_.assign(n_, 0);
-    k4_.assign(n_, 0);
-    opposite_.assign(n_, 0);
-    c4_.assign(n_, 0);
     if (with_edges_) {
       edge_k4_.assign(positions_, 0);
       edge_degrees_.assign(positions_, 0);
@@ -172,19 +171,36 @@ class GraphletCounter4 {
     if (with_edges_) origin_.resize(positions_);
 #pragma omp parallel num_threads(threads_)
     {
-      std::vector<std::pair<i64, i64>> row;
+      std::vector<i64> permutation;
 #pragma omp for schedule(dynamic, 1024)
       for (i64 v = 0; v < n_; ++v) {
         const i64 base = ptr_[v], size = degree(v);
-        row.resize(size);
-        for (i64 i = 0; i < size; ++i) row[i] = {rank_[in_idx[base + i]], base + i};
-        std::sort(row.begin(), row.end());
-        i64 below = 0;
-        for (i64 i = 0; i < size; ++i) {
-          adj_[base + i] = in_idx[row[i].second];
-          if (with_edges_) origin_[base + i] = row[i].second;
-          if (row[i].first < rank_[v]) ++below;
+        i64* row = &adj_[base];
+        i64* from = with_edges_ ? &origin_[base] : nullptr;
+        if (size <= 32) {
+          // insertion sort: rows are short in sparse graphs
+          for (i64 i = 0; i < size; ++i) {
+            const i64 x = in_idx[base + i], key = rank_[x];
+            i64 j = i - 1;
+            for (; j >= 0 && rank_[row[j]] > key; --j) {
+              row[j + 1] = row[j];
+              if (from) from[j + 1] = from[j];
+            }
+            row[j + 1] = x;
+            if (from) from[j + 1] = base + i;
+          }
+        } else {
+          permutation.resize(size);
+          for (i64 i = 0; i < size; ++i) permutation[i] = i;
+          std::sort(permutation.begin(), permutation.end(),
+                    [&](i64 a, i64 b) { return rank_[in_idx[base + a]] < rank_[in_idx[base + b]]; });
+          for (i64 i = 0; i < size; ++i) {
+            row[i] = in_idx[base + permutation[i]];
+            if (from) from[i] = base + permutation[i];
+          }
         }
+        i64 below = 0;
+        while (below < size && rank_[row[below]] < rank_[v]) ++below;
         hi_[v] = base + below;
       }
     }
@@ -218,6 +234,9 @@ class GraphletCounter4 {
       s.pair_degrees.assign(k, 0);
       s.pair_sides.assign(k, 0);
       s.bits.assign(k * words, 0);
+      s.k4.assign(n_, 0);
+      s.opposite.assign(n_, 0);
+      s.c4.assign(n_, 0);
     }
     return s;
   }
@@ -306,13 +325,13 @@ class GraphletCounter4 {
       }
     }
     // a 4-clique with lowest node v has 3 edges in G_v; one at x has 2 at x
-    atomic_add(k4_[v], cliques_at_v / 3);
-    atomic_add(opposite_[v], opposite_v);
+    s.k4[v] += cliques_at_v / 3;
+    s.opposite[v] += opposite_v;
     for (i64 i = 0; i < k; ++i) {
       const i64 x = adj_[begin + i];
       s.local[x] = -1;
-      atomic_add(k4_[x], s.pair_k4[i] / 2);
-      atomic_add(opposite_[x], s.pair_opposite[i]);
+      s.k4[x] += s.pair_k4[i] / 2;
+      s.opposite[x] += s.pair_opposite[i];
       if (with_edges_) {
         atomic_add(edge_k4_[begin + i], s.pair_k4[i] / 2);
         atomic_add(edge_degrees_[begin + i], s.pair_degrees[i]);
@@ -341,11 +360,11 @@ class GraphletCounter4 {
       const i64 w = s.touched[i], pairs = s.paths[w] * (s.paths[w] - 1) / 2;
       if (pairs) {
         cycles_at_v += pairs;
-        atomic_add(c4_[w], pairs);
+        s.c4[w] += pairs;
       }
     }
     if (cycles_at_v) {
-      atomic_add(c4_[v], cycles_at_v);
+      s.c4[v] += cycles_at_v;
       for (i64 p = ptr_[v]; p < hi_[v]; ++p) {
         const i64 u = adj_[p];
         i64 through_u = 0;
@@ -355,7 +374,7 @@ class GraphletCounter4 {
           if (with_edges_ && others) atomic_add(edge_c4_[q], others);   // edge (u, w)
         }
         if (through_u) {
-          atomic_add(c4_[u], through_u);
+          s.c4[u] += through_u;
           if (with_edges_) atomic_add(edge_c4_[p], through_u);          // edge (v, u)
         }
       }
@@ -366,6 +385,13 @@ class GraphletCounter4 {
   // Non-induced N0..N14 of node v (docs/counts.rst derives each).
   void node_row(i64 v) {
     const i64 d = degree(v), tri = tri_[v];
+    i64 k4 = 0, opposite = 0, c4 = 0;
+    for (const Scratch& share : scratch_)
+      if (!share.k4.empty()) {
+        k4 += share.k4[v];
+        opposite += share.opposite[v];
+        c4 += share.c4[v];
+      }
     i64 ends = 0, far_ends = 0, star_leaves = 0, side_triangles = 0, pendants = 0, diamonds = 0;
     for (i64 p = ptr_[v]; p < ptr_[v + 1]; ++p) {
       const i64 x = adj_[p], dx = degree(x), t = t_[p];
@@ -385,13 +411,13 @@ class GraphletCounter4 {
     row[5] = (d - 1) * ends - 2 * tri;
     row[6] = star_leaves;
     row[7] = d * (d - 1) * (d - 2) / 6;
-    row[8] = c4_[v];
+    row[8] = c4;
     row[9] = side_triangles - 2 * tri;
     row[10] = pendants;
     row[11] = tri * (d - 2);
-    row[12] = opposite_[v] - tri;
+    row[12] = opposite - tri;
     row[13] = diamonds;
-    row[14] = k4_[v];
+    row[14] = k4;
   }
 
   // Non-induced N0..N11 of the edges whose lower-ranked end is v.
@@ -421,7 +447,7 @@ class GraphletCounter4 {
   int threads_;
   i64 n_ = 0, positions_ = 0, max_out_ = 0;
   std::vector<i64> ptr_, rank_, adj_, hi_, rev_, origin_, edge_of_position_;
-  std::vector<i64> t_, tri_, d2_, k4_, opposite_, c4_;
+  std::vector<i64> t_, tri_, d2_;
   std::vector<i64> edge_k4_, edge_degrees_, edge_sides_, edge_c4_;
   py::array_t<i64> result_;
   i64* out_ = nullptr;

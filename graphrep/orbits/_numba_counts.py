@@ -25,7 +25,8 @@ run by several threads on disjoint ranges:
   from these sums (the system in :mod:`graphrep.orbits.systems` then gives
   the induced ones).
 
-Writes that other threads may also make go through :func:`atomic_add`; all
+Per-node sums go to per-thread arrays (summed when assembled), per-edge
+writes that other threads may also make go through :func:`atomic_add`; all
 values are integers, so the result does not depend on the order of the
 additions, hence not on the thread count.
 """
@@ -200,6 +201,7 @@ def clique_rows(r0, r1, ptr, adj, hi, t, tri, d2, k4, opposite, with_edges, edge
     * ``k4[x]``: 4-cliques holding ``x``;
     * ``opposite[x]``: sum over the triangles at ``x`` of ``t`` of the edge
       opposite ``x``;
+      (both this thread's share: every thread adds to its own arrays)
     * with_edges, per edge ``e`` (at its out-position or its other one):
       ``edge_k4`` the 4-cliques holding ``e``, ``edge_degrees`` the degrees of
       the third nodes of its triangles, ``edge_sides`` the ``t`` of the two
@@ -266,13 +268,13 @@ def clique_rows(r0, r1, ptr, adj, hi, t, tri, d2, k4, opposite, with_edges, edge
                     pair_sides[i] += t_vw + t_uw
                     pair_sides[j] += t_vu + t_uw
         # a 4-clique with lowest node v has 3 edges in G_v; one at x has 2 at x
-        atomic_add(k4, v, cliques_at_v // 3)
-        atomic_add(opposite, v, opposite_v)
+        k4[v] += cliques_at_v // 3
+        opposite[v] += opposite_v
         for i in range(k):
             x = adj[begin + i]
             local[x] = -1
-            atomic_add(k4, x, pair_k4[i] // 2)
-            atomic_add(opposite, x, pair_opposite[i])
+            k4[x] += pair_k4[i] // 2
+            opposite[x] += pair_opposite[i]
             if with_edges:
                 atomic_add(edge_k4, begin + i, pair_k4[i] // 2)
                 atomic_add(edge_degrees, begin + i, pair_degrees[i])
@@ -285,8 +287,8 @@ def clique_rows(r0, r1, ptr, adj, hi, t, tri, d2, k4, opposite, with_edges, edge
 
 @njit(cache=True, nogil=True)
 def cycle_rows(r0, r1, ptr, adj, hi, rank, c4, with_edges, edge_c4, paths, touched):
-    """4-cycles by their highest node ``v`` in r0..r1-1: ``c4[x]`` the
-    4-cycles through ``x``; with_edges, ``edge_c4`` those through each edge
+    """4-cycles by their highest node ``v`` in r0..r1-1: ``c4[x]`` (this
+    thread's share) the 4-cycles through ``x``; with_edges, ``edge_c4`` those through each edge
     (at either of its positions).
 
     Scratch: ``paths`` int64[n] zeros, ``touched`` int64[n] (left as found)."""
@@ -310,9 +312,9 @@ def cycle_rows(r0, r1, ptr, adj, hi, rank, c4, with_edges, edge_c4, paths, touch
             pairs = paths[w] * (paths[w] - 1) // 2     # cycles v - u - w - u' - v
             if pairs:
                 cycles += pairs
-                atomic_add(c4, w, pairs)
+                c4[w] += pairs
         if cycles:
-            atomic_add(c4, v, cycles)
+            c4[v] += cycles
             # a middle u lies on paths[w] - 1 of the cycles through v, u and w
             for p in range(ptr[v], hi[v]):
                 u = adj[p]
@@ -326,7 +328,7 @@ def cycle_rows(r0, r1, ptr, adj, hi, rank, c4, with_edges, edge_c4, paths, touch
                     if with_edges and others:
                         atomic_add(edge_c4, q, others)      # edge (u, w)
                 if through_u:
-                    atomic_add(c4, u, through_u)
+                    c4[u] += through_u
                     if with_edges:
                         atomic_add(edge_c4, p, through_u)   # edge (v, u)
         for i in range(found):
@@ -334,10 +336,16 @@ def cycle_rows(r0, r1, ptr, adj, hi, rank, c4, with_edges, edge_c4, paths, touch
 
 
 @njit(cache=True, nogil=True)
-def node_rows(r0, r1, ptr, adj, t, tri, d2, k4, opposite, c4, out):
-    """Non-induced counts ``N0..N14`` of nodes r0..r1-1 into ``out``;
+def node_rows(r0, r1, ptr, adj, t, tri, d2, node_sums, out):
+    """Non-induced counts ``N0..N14`` of nodes r0..r1-1 into ``out``, with
+    ``node_sums[thread] = (k4, opposite, c4)`` the threads' shares;
     docs/counts.rst derives each."""
     for v in range(r0, r1):
+        k4 = opposite = c4 = 0
+        for share in range(node_sums.shape[0]):
+            k4 += node_sums[share, 0, v]
+            opposite += node_sums[share, 1, v]
+            c4 += node_sums[share, 2, v]
         d = ptr[v + 1] - ptr[v]
         ends = 0             # sum (d(x) - 1)
         far_ends = 0         # sum (d2(x) - d(x))
@@ -363,13 +371,13 @@ def node_rows(r0, r1, ptr, adj, t, tri, d2, k4, opposite, c4, out):
         row[5] = (d - 1) * ends - 2 * tri[v]
         row[6] = star_leaves
         row[7] = d * (d - 1) * (d - 2) // 6
-        row[8] = c4[v]
+        row[8] = c4
         row[9] = side_triangles - 2 * tri[v]
         row[10] = pendants
         row[11] = tri[v] * (d - 2)
-        row[12] = opposite[v] - tri[v]
+        row[12] = opposite - tri[v]
         row[13] = diamonds
-        row[14] = k4[v]
+        row[14] = k4
 
 
 @njit(cache=True, nogil=True)
@@ -412,7 +420,8 @@ class GraphletCounter4:
 
     stages = ("triangles", "mirror", "cliques", "cycles", "assemble")
 
-    def __init__(self, indptr: np.ndarray, indices: np.ndarray, with_edges: bool, pool=None):
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, with_edges: bool, threads: int = 1, pool=None):
+        import itertools
         import threading
 
         indptr = np.ascontiguousarray(indptr, dtype=np.int64)
@@ -433,7 +442,10 @@ class GraphletCounter4:
                  ranges))
         self.max_out = int((self.ptr[1:] - self.hi).max()) if n else 0
         self.t = np.zeros(positions, dtype=np.int64)
-        self.tri, self.d2, self.k4, self.opposite, self.c4 = (np.zeros(n, dtype=np.int64) for _ in range(5))
+        self.tri, self.d2 = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        # (k4, opposite, c4) per thread: hot nodes are not shared between threads
+        self.node_sums = np.zeros((threads if pool is not None else 1, 3, n), dtype=np.int64)
+        self._slots = itertools.count()
         edge_size = positions if with_edges else 0
         self.edge_k4, self.edge_degrees, self.edge_sides, self.edge_c4 = (
             np.zeros(edge_size, dtype=np.int64) for _ in range(4))
@@ -457,6 +469,7 @@ class GraphletCounter4:
             n, k = self.ptr.shape[0] - 1, self.max_out
             words = (k + 63) // 64
             scratch = {
+                "nodes": self.node_sums[next(self._slots)],
                 "local": np.full(n, -1, dtype=np.int64),
                 "own": np.zeros(k, dtype=np.int64),
                 "bits": np.zeros(k * words, dtype=np.uint64),
@@ -474,19 +487,18 @@ class GraphletCounter4:
         elif stage == "mirror":
             mirror_rows(r0, r1, self.ptr, self.hi, self.rev, self.t)
         elif stage == "cliques":
-            clique_rows(r0, r1, self.ptr, self.adj, self.hi, self.t, self.tri, self.d2, self.k4, self.opposite,
+            clique_rows(r0, r1, self.ptr, self.adj, self.hi, self.t, self.tri, self.d2, s["nodes"][0], s["nodes"][1],
                         self.with_edges, self.edge_k4, self.edge_degrees, self.edge_sides, s["local"], s["bits"],
                         *s["pairs"])
         elif stage == "cycles":
-            cycle_rows(r0, r1, self.ptr, self.adj, self.hi, self.rank, self.c4, self.with_edges, self.edge_c4, s["paths"],
+            cycle_rows(r0, r1, self.ptr, self.adj, self.hi, self.rank, s["nodes"][2], self.with_edges, self.edge_c4, s["paths"],
                        s["touched"])
         elif stage == "assemble" and self.with_edges:
             edge_rows(r0, r1, self.ptr, self.adj, self.hi, self.rev, self.t, self.tri, self.d2, self.edge_k4,
                       self.edge_degrees, self.edge_sides, self.edge_c4, self.origin, self.edge_of_position,
                       self.out)
         elif stage == "assemble":
-            node_rows(r0, r1, self.ptr, self.adj, self.t, self.tri, self.d2, self.k4, self.opposite, self.c4,
-                      self.out)
+            node_rows(r0, r1, self.ptr, self.adj, self.t, self.tri, self.d2, self.node_sums, self.out)
         else:
             raise ValueError(f"unknown stage {stage!r}")
 

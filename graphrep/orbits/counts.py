@@ -294,7 +294,7 @@ def _noninduced(g: CSRGraph, family: _Family, *, edges: bool, backend: str,
         else:
             from graphrep.orbits import _numba_counts
 
-            counter = getattr(_numba_counts, family.numba_counter)(g.indptr, g.indices, edges, pool)
+            counter = getattr(_numba_counts, family.numba_counter)(g.indptr, g.indices, edges, threads, pool)
             parts = 1 if g.num_edges < 20_000 or pool is None else 16 * threads
         stages = counter.stages
         with progress(total=len(stages) * g.num_nodes, desc="edge orbit counts" if edges else "orbit counts") as bar:

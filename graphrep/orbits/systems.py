@@ -39,9 +39,10 @@ __all__ = [
 # Number of edges of G0..G8.
 GRAPHLET_EDGES = (1, 2, 3, 3, 3, 4, 4, 5, 6)
 
-# Edge orbits of the graphlets on 3-4 nodes, numbered as ORCA's `orca edge 4`
-# output (the single-edge graphlet G0 has no column: every edge is one). On
-# 2-4 nodes an edge's orbit is fixed by the node orbits of its two ends.
+#: ``EDGE_ORBIT_ENDPOINTS[e]``: the node orbits of the two ends of edge orbit
+#: ``e``. Edge orbits of the graphlets on 3-4 nodes, numbered as ORCA's
+#: ``orca edge 4`` output (the single-edge graphlet G0 has no column: every
+#: edge is one); on 2-4 nodes an edge's orbit is fixed by its ends' orbits.
 EDGE_ORBIT_ENDPOINTS = (
     (1, 2),    # 0  G1 path: either edge
     (3, 3),    # 1  G2 triangle
@@ -64,7 +65,8 @@ EDGE_ORBIT_NAMES = (
     "diamond diagonal", "4-clique edge",
 )
 
-# NODE_SYSTEM[o] = {o': c} with N_o = I_o + sum c * I_o' (orbits 0, 3, 14 have none).
+#: ``NODE_SYSTEM[o] = {o': c}``: ``N_o = I_o + sum(c * I_o')`` for node orbits
+#: (orbits 0, 3 and 14 have no term: their non-induced count is induced).
 NODE_SYSTEM: dict[int, dict[int, int]] = {
     1: {3: 2},
     2: {3: 1},
@@ -80,7 +82,7 @@ NODE_SYSTEM: dict[int, dict[int, int]] = {
     13: {14: 3},
 }
 
-# EDGE_SYSTEM[e] = {e': c} with N_e = I_e + sum c * I_e' (edge orbits as above).
+#: ``EDGE_SYSTEM[e] = {e': c}``: ``N_e = I_e + sum(c * I_e')`` for edge orbits.
 EDGE_SYSTEM: dict[int, dict[int, int]] = {
     0: {1: 2},
     2: {5: 2, 6: 2, 7: 2, 9: 3, 11: 4},
