@@ -39,6 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
+from orbits import grid_with_holes  # benchmarks/orbits.py, beside this script
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # measure the checkout this script is in
 
@@ -48,17 +50,6 @@ def _shared() -> Path:
     ../shared beside the checkout."""
     data = os.environ.get("GRAPHREP_SHARED_DATA")
     return Path(data).parent if data else REPO.parent / "shared"
-
-
-def grid_with_holes(side: int = 1000, drop: float = 0.1, seed: int = 0) -> np.ndarray:
-    """A side x side grid with a random fraction ``drop`` of its edges removed."""
-    ids = np.arange(side * side, dtype=np.int64).reshape(side, side)
-    edges = np.concatenate([
-        np.stack([ids[:, :-1].ravel(), ids[:, 1:].ravel()], axis=1),
-        np.stack([ids[:-1, :].ravel(), ids[1:, :].ravel()], axis=1),
-    ])
-    keep = np.random.default_rng(seed).random(edges.shape[0]) >= drop
-    return edges[keep]
 
 
 def _ba(n: int, m: int):

@@ -96,9 +96,13 @@ def edge_orbit_counts(graph: Any, *, backend: str = "auto",
         >>> edges[0].tolist(), counts[0].tolist()
         ([0, 1], [0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
     """
-    g = as_graph(graph)
-    counts, _ = _noninduced(g, _GRAPHLETS_2_TO_4, edges=True, backend=backend, num_threads=num_threads)
-    return g.edge_list(), induced_from_noninduced(counts, _GRAPHLETS_2_TO_4.edge_system)
+    edges, counts, _ = _edge_counts(as_graph(graph), backend, num_threads)
+    return edges, counts
+
+
+def _edge_counts(g: CSRGraph, backend: str, num_threads: int | None) -> tuple[np.ndarray, np.ndarray, str]:
+    counts, chosen = _noninduced(g, _GRAPHLETS_2_TO_4, edges=True, backend=backend, num_threads=num_threads)
+    return g.edge_list(), induced_from_noninduced(counts, _GRAPHLETS_2_TO_4.edge_system), chosen
 
 
 class _NumberedMatrices(Mapping):
@@ -170,7 +174,7 @@ def edge_orbit_adjacency(graph: Any, *, backend: str = "auto",
                [0, 0, 1, 0]])
     """
     g = as_graph(graph)
-    edges, counts = edge_orbit_counts(g, backend=backend, num_threads=num_threads)
+    edges, counts, chosen = _edge_counts(g, backend, num_threads)
     src = np.repeat(np.arange(g.num_nodes, dtype=np.int64), g.degrees)
     row_of_position = edge_rows(edges, g.num_nodes, src, g.indices)
     n = g.num_nodes
@@ -179,7 +183,7 @@ def edge_orbit_adjacency(graph: Any, *, backend: str = "auto",
         matrix = sp.csr_array((counts[row_of_position, orbit], g.indices.copy(), g.indptr.copy()), shape=(n, n))
         matrix.eliminate_zeros()
         matrices[orbit] = matrix
-    return EdgeOrbitAdjacency(matrices, g.node_ids, _backend_name(backend))
+    return EdgeOrbitAdjacency(matrices, g.node_ids, chosen)
 
 
 def graphlet_adjacency(graph: Any, graphlets: Iterable | int | str | None = None, *, backend: str = "auto",

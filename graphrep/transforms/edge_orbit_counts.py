@@ -10,7 +10,7 @@ from torch_geometric.transforms import BaseTransform
 from graphrep.graph import as_graph
 from graphrep.orbits.counts import edge_orbit_counts, edge_rows
 from graphrep.orbits.systems import NUM_EDGE_ORBITS
-from graphrep.transforms.orbit_counts import NORMALIZATIONS
+from graphrep.transforms.orbit_counts import checked_normalization, normalize_counts, store_features
 
 __all__ = ["AddEdgeOrbitCounts"]
 
@@ -57,37 +57,20 @@ class AddEdgeOrbitCounts(BaseTransform):
     """
 
     def __init__(self, normalization: str | None = "log", attr_name: str = "edge_attr", backend: str = "auto"):
-        if normalization not in NORMALIZATIONS:
-            raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}")
-        self.normalization = normalization
+        self.normalization = checked_normalization(normalization)
         self.attr_name = attr_name
         self.backend = backend
 
     def forward(self, data: Data) -> Data:
         graph = as_graph(data)
         edges, counts = edge_orbit_counts(graph, backend=self.backend)     # [m, 2], [m, 12]
-        features = torch.from_numpy(np.vstack([counts, np.zeros((1, NUM_EDGE_ORBITS), dtype=np.int64)]))
-        features = features.to(torch.float)                                # [m + 1, 12], last row: no edge
-        if self.normalization is not None:
-            features = torch.log1p(features)
-        if self.normalization == "standard":
-            per_edge = features[:-1]
-            mean = per_edge.mean(dim=0) if per_edge.shape[0] else torch.zeros(NUM_EDGE_ORBITS)
-            std = per_edge.std(dim=0, correction=0) if per_edge.shape[0] else torch.ones(NUM_EDGE_ORBITS)
-            features = (features - mean) / std.clamp_min(1e-12)
+        table = torch.from_numpy(np.vstack([counts, np.zeros((1, NUM_EDGE_ORBITS), dtype=np.int64)]))
+        # [m + 1, 12]; the last row, all zeros, is for self-loops
+        table = normalize_counts(table.to(torch.float), self.normalization, stats_rows=edges.shape[0])
         src, dst = data.edge_index.detach().cpu().numpy()
         rows = edge_rows(edges, graph.num_nodes, src, dst)
-        rows[rows < 0] = edges.shape[0]                                     # self-loops
-        attr = features[torch.from_numpy(rows)]                             # [E, 12]
-        existing = getattr(data, self.attr_name, None) if self.attr_name == "edge_attr" else None
-        device = data.edge_index.device
-        if existing is not None:
-            existing = existing.view(-1, 1) if existing.dim() == 1 else existing
-            attr = torch.cat([existing, attr.to(device=existing.device, dtype=existing.dtype)], dim=-1)
-        else:
-            attr = attr.to(device)
-        data[self.attr_name] = attr
-        return data
+        rows[rows < 0] = edges.shape[0]
+        return store_features(data, self.attr_name, "edge_attr", table[torch.from_numpy(rows)])  # [E, 12]
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}(normalization={self.normalization!r})"
