@@ -266,7 +266,7 @@ def _write_rst(path: str, rows: list[dict], machine: str, mode: str) -> None:
              "     - peak MB", "     - speed-up vs ORCA", "     - RSS / ORCA's", "     - equal to ORCA"]
     for row in rows:
         same = {True: "yes", False: "no", None: "-"}[row.get("same_as_orca")]
-        cells = [row["label"], row["n"], row["m"], row["tool"], row["threads"], f"{row['seconds']:.2f}",
+        cells = [row["label"], row["n"], row["m"], row["tool"], row["threads"], f"{row['seconds']:.3g}",
                  f"{row['peak_mb']:.0f}", f"{row['speedup']:.1f}x" if "speedup" in row else "-",
                  f"{row['rss_ratio']:.2f}" if "rss_ratio" in row else "-", same if row["tool"] != "orca" else "-"]
         lines += [f"   * - {cells[0]}"] + [f"     - {cell}" for cell in cells[1:]]

@@ -24,8 +24,8 @@ import scipy.sparse as sp
 
 from graphrep.graph import CSRGraph, as_graph
 from graphrep.orbits.adjacency import BACKENDS, _load_core, _num_threads, orbit_adjacency
-from graphrep.orbits.keys import GRAPHLET_OF_ORBIT, NUM_ORBITS, ORBIT_ADJACENCY_KEYS
-from graphrep.orbits.systems import EDGE_SYSTEM, NODE_SYSTEM, NUM_EDGE_ORBITS, induced_from_noninduced
+from graphrep.orbits.keys import GRAPHLET_OF_ORBIT, ORBIT_ADJACENCY_KEYS
+from graphrep.orbits.systems import EDGE_SYSTEM, NODE_SYSTEM, induced_from_noninduced
 from graphrep.utils import progress
 
 __all__ = [
@@ -40,18 +40,18 @@ MAX_DEGREE = 2_000_000
 
 @dataclass(frozen=True)
 class _Family:
-    """One graphlet size: orbit counts, systems and kernel names."""
+    """One graphlet size: its two systems and the names of its counters (a
+    class of ``graphrep._core`` and of :mod:`graphrep.orbits._numba_counts`
+    with the same interface)."""
 
-    num_node_orbits: int
-    num_edge_orbits: int
     node_system: dict
     edge_system: dict
     cpp_counter: str
     numba_counter: str
 
 
-_GRAPHLETS_2_TO_4 = _Family(NUM_ORBITS, NUM_EDGE_ORBITS, NODE_SYSTEM, EDGE_SYSTEM,
-                            cpp_counter="GraphletCounter4", numba_counter="GraphletCounter4")
+_GRAPHLETS_2_TO_4 = _Family(NODE_SYSTEM, EDGE_SYSTEM, cpp_counter="GraphletCounter4",
+                            numba_counter="GraphletCounter4")
 
 
 def orbit_counts(graph: Any, *, backend: str = "auto", num_threads: int | None = None) -> np.ndarray:
@@ -303,7 +303,7 @@ def _noninduced(g: CSRGraph, family: _Family, *, edges: bool, backend: str,
         stages = counter.stages
         with progress(total=len(stages) * g.num_nodes, desc="edge orbit counts" if edges else "orbit counts") as bar:
             for stage in stages:
-                chunks = _balanced_chunks(counter.stage_work(stage), parts)
+                chunks = _balanced_chunks(counter.stage_work(stage), parts) if parts > 1 else [(0, g.num_nodes)]
                 run = (pool.map if pool is not None else map)(lambda rows: counter.run(stage, *rows), chunks)
                 for (r0, r1), _ in zip(chunks, run):
                     bar.update(r1 - r0)
