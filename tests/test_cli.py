@@ -31,7 +31,7 @@ def test_version_and_help(capsys):
 
 def test_orbits_npz_manifest_and_nodes(tmp_path, square_with_tail, capsys):
     out = tmp_path / "out"
-    assert main(["orbits", str(square_with_tail), "-o", str(out), "-q", "--counts"]) == 0
+    assert main(["orbits", str(square_with_tail), "-o", str(out), "--counts"]) == 0
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["num_nodes"] == 5 and manifest["num_edges"] == 5 and len(manifest["keys"]) == 28
     assert manifest["graphrep_version"] == graphrep.__version__
@@ -59,8 +59,34 @@ def test_orbits_mtx_and_tsv_with_node_ids(tmp_path, square_with_tail):
 
 
 def test_builtin_dataset(tmp_path, capsys):
-    assert main(["orbits", "--dataset", "karate", "-o", str(tmp_path / "k"), "-q"]) == 0
-    assert "34 nodes, 78 edges" in capsys.readouterr().out
+    assert main(["orbits", "--dataset", "karate", "-o", str(tmp_path / "k")]) == 0
+    captured = capsys.readouterr()
+    assert "34 nodes, 78 edges; 28 orbit adjacency matrices in " in captured.out
+    assert captured.err == "graphrep: dataset karate: 34 nodes, 78 edges\n"
+
+
+def test_quiet_prints_errors_only(tmp_path, capsys):
+    weighted = tmp_path / "weighted.txt"
+    weighted.write_text("0 1 0.5\n1 2 0.7\n")
+    assert main(["orbits", str(weighted), "-o", str(tmp_path / "k"), "-q"]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert main(["orbits", str(tmp_path / "none.txt"), "-o", str(tmp_path / "x"), "-q"]) == 2
+    assert capsys.readouterr().err.startswith("graphrep: error: edge-list file not found")
+
+
+def test_warnings_name_the_input_file_and_line(tmp_path, capsys):
+    weighted = tmp_path / "weighted.txt"
+    weighted.write_text("# u v w\n0 1\n1 2 0.7\n")
+    assert main(["orbits", str(weighted), "-o", str(tmp_path / "k")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert f"graphrep: warning: {weighted}:3: columns after the second (weights?) are ignored" in err
+    assert not [line for line in err if "UserWarning" in line or "graphrep/" in line or ".py:" in line]
+
+
+def test_missing_dataset_names_the_option(tmp_path, capsys):
+    assert main(["orbits", "--dataset", "cora", "--data-root", str(tmp_path), "-o", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--data-root" in err[0] and "root=" not in err[0]
 
 
 @pytest.mark.parametrize("argv_tail, message", [
