@@ -43,8 +43,11 @@ test: install
 	$(PYTHON) -m pytest -q
 	$(MAKE) --no-print-directory docs
 
+# The site works offline: no page loads a script or a stylesheet from the network.
 docs: install
 	$(PYTHON) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	@! grep -rlE '<(script|link)[^>]*(src|href)="(https?:)?//' docs/_build/html --include=*.html \
+		|| { echo "docs: the pages above load a script or stylesheet from the network"; exit 1; }
 
 clean:
 	rm -rf .make build dist docs/_build karate-orbits graphrep/_core*.so
