@@ -5,7 +5,8 @@ result goes (``-o``, ``--overwrite``).
 Subcommand modules call :func:`add_graph_input` and
 :func:`add_output_options` in their ``add_arguments`` and
 :func:`read_graph_input` in their ``run``, so every command reads input,
-names it and fails on it the same way. They print their summary with
+names it and fails on it the same way (``--keys`` of orbit adjacency
+matrices: :func:`parse_orbit_keys`). They print their summary with
 :func:`print_summary` (silent under ``-q``), state times with
 :func:`format_seconds` (compilation of the Numba kernels apart, measured
 with :func:`graphrep.utils.numba_compile_clock`), write single files with
@@ -22,7 +23,7 @@ from graphrep.graph import CSRGraph, as_graph
 from graphrep.utils import is_quiet
 
 __all__ = ["add_graph_input", "add_output_options", "read_graph_input", "print_summary", "format_seconds",
-           "positive_int", "non_negative_int", "positive_float"]
+           "parse_orbit_keys", "positive_int", "non_negative_int", "positive_float"]
 
 
 def add_graph_input(parser: argparse.ArgumentParser) -> None:
@@ -74,6 +75,19 @@ def format_seconds(seconds: float, compiling: float = 0.0) -> str:
     if compiling < 0.05:
         return f"{seconds:.3f} s"
     return f"{max(seconds - compiling, 0.0):.3f} s (plus {compiling:.1f} s compiling the Numba kernels, cached for next time)"
+
+
+def parse_orbit_keys(texts: list[str] | None):
+    """The orbit adjacency keys of a ``--keys`` option (``None`` when it was
+    not given); a bad key is an error naming ``--keys``."""
+    if not texts:
+        return None
+    from graphrep.orbits.keys import parse_key
+
+    try:
+        return [parse_key(text) for text in texts]
+    except ValueError as error:
+        raise ValueError(f"--keys: {str(error).removeprefix('keys: ')}") from None
 
 
 def positive_int(text: str) -> int:

@@ -134,3 +134,9 @@ def test_console_entry_point(tmp_path, square_with_tail):
                              "-o", str(tmp_path / "o")], capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [f"graphrep: error: edge-list file not found: {tmp_path / 'none.txt'}"]
+
+
+def test_bad_key_names_the_option(tmp_path, square_with_tail, capsys):
+    assert main(["orbits", str(square_with_tail), "-o", str(tmp_path / "x"), "--keys", "h9_o1_o1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["graphrep: error: --keys: h9_o1_o1 is not one of the 28 orbit adjacency keys"]

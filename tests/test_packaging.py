@@ -1,6 +1,7 @@
 """The source distribution and the wheel built from it: complete, and built
 without a single warning (``python -m build``, no network: the build
 requirements come from the test extra)."""
+import os
 import re
 import subprocess
 import sys
@@ -26,8 +27,11 @@ SDIST_MUST_HOLD = [
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
+    # Without PYTHONDONTWRITEBYTECODE, as a user builds (with it, setuptools
+    # says it skips byte-compiling, which is no packaging problem).
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     result = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(REPO)],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     return out, result.stdout + result.stderr
 

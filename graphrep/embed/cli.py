@@ -30,6 +30,7 @@ from graphrep.cli_options import (
     add_output_options,
     format_seconds,
     non_negative_int,
+    parse_orbit_keys,
     positive_int,
     print_summary,
     read_graph_input,
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     if args.method == "gopmi" and args.walks:
         raise ValueError("--walks samples random walks: it needs --method rwpmi")
     dim = args.dim or DEFAULT_DIM[args.method]
-    keys = _parse_keys(args.keys)
+    keys = parse_orbit_keys(args.keys)
     graph, source = read_graph_input(args)
     logger.info("%s: %d nodes, %d edges", source, graph.num_nodes, graph.num_edges)
 
@@ -103,17 +104,6 @@ def run(args: argparse.Namespace) -> int:
     print_summary(f"{graph.num_nodes} nodes, {graph.num_edges} edges; {args.method.upper()} embedding, "
                   f"{embedding.shape[1]} columns, in {format_seconds(seconds, compiling.seconds)} -> {args.out}")
     return 0
-
-
-def _parse_keys(texts: list[str] | None):
-    if not texts:
-        return None
-    from graphrep.orbits.keys import parse_key
-
-    try:
-        return [parse_key(text) for text in texts]
-    except ValueError as error:
-        raise ValueError(f"--keys: {str(error).removeprefix('keys: ')}") from None
 
 
 def _check_exact_rwpmi_memory(num_nodes: int) -> None:
