@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 import warnings
 
@@ -99,6 +100,11 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("graphrep: interrupted", file=sys.stderr)
             return 130
+        except BrokenPipeError:
+            # The reader of stdout left (`graphrep ... | head`): the output
+            # file is complete; stop quietly, as other tools do.
+            _silence_stdout()
+            return 141
         except (ValueError, OSError, MemoryError) as error:
             if args.verbose:
                 raise
@@ -106,6 +112,16 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         finally:
             set_quiet(False)
+
+
+def _silence_stdout() -> None:
+    """Points stdout at the null device, so that the flush at exit cannot
+    fail on a closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a file (a test's capture)
+        pass
 
 
 def console_main() -> None:

@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 
@@ -27,6 +28,20 @@ def test_version_and_help(capsys):
     with pytest.raises(SystemExit):
         main(["orbits", "--help"])
     assert "--backend" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command, options", [
+    ("walks", ["--length", "--per-node", "-p P, --return P", "--in-out", "--seed", "--overwrite"]),
+    ("embed", ["--method {gopmi,rwpmi}", "--dim", "--seed", "--keys", "--window", "--walks", "--overwrite"]),
+])
+def test_every_subcommand_helps(capsys, command, options):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    help_text = capsys.readouterr().out
+    missing = [option for option in [*options, "--dataset", "--data-root", "-q, --quiet", "print errors only"]
+               if option not in help_text]
+    assert missing == []
 
 
 def test_orbits_npz_manifest_and_nodes(tmp_path, square_with_tail, capsys):
@@ -140,3 +155,12 @@ def test_bad_key_names_the_option(tmp_path, square_with_tail, capsys):
     assert main(["orbits", str(square_with_tail), "-o", str(tmp_path / "x"), "--keys", "h9_o1_o1"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["graphrep: error: --keys: h9_o1_o1 is not one of the 28 orbit adjacency keys"]
+
+
+def test_closed_stdout_pipe_stops_quietly(tmp_path):
+    # `graphrep orbits ... | true`: the reader is gone before the summary is printed.
+    command = f"{sys.executable} -m graphrep orbits --dataset karate -o {tmp_path / 'k'} | true; exit ${{PIPESTATUS[0]}}"
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert "error" not in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 141 and (tmp_path / "k" / "manifest.json").exists()

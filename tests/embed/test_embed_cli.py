@@ -61,15 +61,6 @@ def test_string_ids_keys_and_sampled_walks(tmp_path, names_file):
     np.testing.assert_array_equal(np.load(sampled), rwpmi(names_file, 3, num_walks=5, seed=3))
 
 
-def test_help(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["embed", "--help"])
-    assert exit_info.value.code == 0
-    help_text = capsys.readouterr().out
-    for option in ("--method {gopmi,rwpmi}", "--dim", "--seed", "--keys", "--window", "--walks", "-q"):
-        assert option in help_text
-
-
 @pytest.mark.parametrize("options, message", [
     (["--method", "rwpmi", "--keys", "h1_o0_o0"], "--keys selects orbit adjacency matrices"),
     (["--method", "gopmi", "--walks", "3"], "--walks samples random walks"),

@@ -76,15 +76,6 @@ def test_quiet_prints_nothing(tmp_path, capsys):
     assert capsys.readouterr() == ("", "")
 
 
-def test_help_names_every_option(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["walks", "--help"])
-    assert exit_info.value.code == 0
-    help_text = capsys.readouterr().out
-    for option in ("--length", "--per-node", "-p P, --return P", "--in-out", "--seed", "--overwrite", "-q"):
-        assert option in help_text
-
-
 @pytest.mark.parametrize("content, message", [
     ("ann bob\nbob\n", "bad.txt:2: expected two node ids"),
     ("# nothing\n", "empty graph"),
