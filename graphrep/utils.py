@@ -143,10 +143,12 @@ def numba_compile_clock(*, notice: bool = True) -> Iterator[NumbaCompileClock]:
     """Measures the time Numba spends compiling kernels inside the block, so
     that a first run can report compilation and work apart.
 
-    Loading a kernel from Numba's on-disk cache does not count. With
-    ``notice``, the first compilation of the process logs (at INFO, on the
-    ``graphrep`` logger the command line prints on stderr) that the kernels
-    are being compiled and cached.
+    Only graphrep's own kernels count (they are cached on disk, so loading
+    them later does not count either); Numba's helpers that compile on every
+    run, such as the methods of ``numba.typed.List``, are part of the run's
+    time. With ``notice``, the first compilation of the process logs (at
+    INFO, on the ``graphrep`` logger the command line prints on stderr) that
+    the kernels are being compiled and cached.
 
     Example:
         >>> with numba_compile_clock(notice=False) as clock:
@@ -158,11 +160,17 @@ def numba_compile_clock(*, notice: bool = True) -> Iterator[NumbaCompileClock]:
 
     clock = NumbaCompileClock()
 
+    def _ours(compile_event) -> bool:
+        function = getattr(compile_event.data.get("dispatcher"), "py_func", None)
+        return getattr(function, "__module__", "").startswith("graphrep.")
+
     class _Listener(event.Listener):
         # Compiling a kernel compiles the kernels it calls inside it: time
         # only the outermost compilation.
-        def on_start(self, _event) -> None:
+        def on_start(self, compile_event) -> None:
             global _compile_notice_given
+            if not _ours(compile_event):
+                return
             if clock._depth == 0:
                 if notice and not _compile_notice_given:
                     _compile_notice_given = True
@@ -170,7 +178,9 @@ def numba_compile_clock(*, notice: bool = True) -> Iterator[NumbaCompileClock]:
                 clock._started = time.perf_counter()
             clock._depth += 1
 
-        def on_end(self, _event) -> None:
+        def on_end(self, compile_event) -> None:
+            if not _ours(compile_event):
+                return
             clock._depth -= 1
             if clock._depth == 0:
                 clock.seconds += time.perf_counter() - clock._started
