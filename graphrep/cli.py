@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("graphrep: interrupted", file=sys.stderr)
         return 130
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, MemoryError) as error:
         if args.verbose:
             raise
         print(f"graphrep: error: {error}", file=sys.stderr)
