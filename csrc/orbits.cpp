@@ -35,6 +35,11 @@
 #include <omp.h>
 #endif
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
+#define GRAPHREP_MMAP_PAGES 1
+#endif
+
 namespace py = pybind11;
 using i64 = std::int64_t;
 
@@ -60,6 +65,35 @@ void* counted_allocate(std::size_t bytes) {
 void counted_free(void* memory, std::size_t bytes) {
   g_allocated.fetch_sub(static_cast<i64>(bytes));
   std::free(memory);
+}
+
+// Output pages are mapped and unmapped directly, so a drained page goes back
+// to the system at once instead of staying in the allocator's free lists.
+void* page_allocate(std::size_t bytes) {
+#ifdef GRAPHREP_MMAP_PAGES
+  const i64 size = static_cast<i64>(bytes);
+  const i64 after = g_allocated.fetch_add(size) + size;
+  const i64 limit = g_limit.load();
+  void* memory = (limit >= 0 && after > limit)
+                     ? MAP_FAILED
+                     : mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) {
+    g_allocated.fetch_sub(size);
+    throw std::bad_alloc();
+  }
+  return memory;
+#else
+  return counted_allocate(bytes);
+#endif
+}
+
+void page_free(void* memory, std::size_t bytes) {
+#ifdef GRAPHREP_MMAP_PAGES
+  g_allocated.fetch_sub(static_cast<i64>(bytes));
+  munmap(memory, bytes);
+#else
+  counted_free(memory, bytes);
+#endif
 }
 
 template <class T>
@@ -204,7 +238,7 @@ class EntryPages {
 
   void push(i64 col, i64 val) {
     const i64 slot = size_ & (kPage - 1);
-    if (slot == 0) pages_.push_back(static_cast<i64*>(counted_allocate(kPageBytes)));
+    if (slot == 0) pages_.push_back(static_cast<i64*>(page_allocate(kPageBytes)));
     i64* page = pages_[size_ >> kShift];
     page[slot] = col;
     page[kPage + slot] = val;
@@ -233,7 +267,7 @@ class EntryPages {
 
  private:
   void release(i64 page) {
-    counted_free(pages_[page], kPageBytes);
+    page_free(pages_[page], kPageBytes);
     pages_[page] = nullptr;
   }
 

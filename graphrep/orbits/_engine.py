@@ -231,7 +231,33 @@ def iterate_pieces(engine, ranges, max_entries_for=None) -> Iterator[Piece]:
         if position < u1:
             gaps.append((position, u1))
         pending.extend(reversed(gaps))
-        yield from (piece for piece in pieces if piece.u1 > piece.u0)
+        # hand each piece over without keeping a reference, so a consumer that
+        # drops it frees it before the next call
+        pieces.reverse()
+        while pieces:
+            piece = pieces.pop()
+            if piece.u1 > piece.u0:
+                yield piece
+            del piece
+
+
+def release_memory() -> None:
+    """Returns freed heap memory to the system where the C library can
+    (glibc's ``malloc_trim``), so a streamed block's peak is not carried on."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        import ctypes
+        import ctypes.util
+
+        try:
+            _malloc_trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim = None
 
 
 def work_chunks(g: CSRGraph, parts: int, wanted: np.ndarray | None = None) -> list[tuple[int, int]]:

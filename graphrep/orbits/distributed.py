@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import threading
 
-from graphrep.orbits._engine import iterate_pieces, make_engine, wanted_mask
+from graphrep.orbits._engine import iterate_pieces, make_engine, release_memory, wanted_mask
 from graphrep.orbits.budget import ENTRY_BYTES, resolve_budget
 
 __all__ = ["run_blocks", "local_client", "connect", "compute_block"]
@@ -69,6 +69,8 @@ def compute_block(graph, token: str, selected, root: str, u0: int, u1: int, back
         for piece in iterate_pieces(engine, [(u0, u1)], lambda a, b: max_entries):
             write_shards(fs, path, piece, selected)
             entries += piece.entries
+            del piece
+            release_memory()
     return u0, u1, entries
 
 

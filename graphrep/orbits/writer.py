@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import shutil
+import threading
 import time
 import uuid
 import zipfile
@@ -35,12 +36,12 @@ import scipy.sparse as sp
 
 import graphrep
 from graphrep.graph import CSRGraph, as_graph
-from graphrep.orbits._engine import iterate_pieces, make_engine, wanted_mask, work_chunks
+from graphrep.orbits._engine import iterate_pieces, make_engine, release_memory, wanted_mask, work_chunks
 from graphrep.orbits.budget import ENTRY_BYTES, ROW_BYTES, OutputTooLargeError, format_size, resolve_budget
 from graphrep.orbits.keys import (
     GRAPHLET_OF_ORBIT, GRAPHLET_SIZE, NUM_ORBITS, ORBIT_ADJACENCY_KEYS, OrbitKey, format_key, parse_key,
 )
-from graphrep.orbits.plan import RowBounds, row_sums
+from graphrep.orbits.plan import RowBounds
 from graphrep.utils import progress
 
 __all__ = ["write_orbit_adjacency", "load_orbit_adjacency", "FORMATS", "InsufficientDiskSpaceError"]
@@ -156,10 +157,12 @@ def write_orbit_adjacency(graph: Any, out_dir: str | os.PathLike, *, keys: Itera
                     write_shards(fs, root, piece, selected)
                     blocks += 1
                     bar.update(piece.u1 - piece.u0)
+                    del piece
+                    release_memory()
             sources = {index: _ShardSource(fs, root, index) for index in selected}
         seconds = time.perf_counter() - compute_started
         orbit_counts = np.zeros((n, NUM_ORBITS), dtype=np.int64) if counts and all_keys else None
-        nnz = _write_matrices(fs, root, g, selected, sources, format, orbit_counts)
+        nnz = _write_matrices(fs, root, g, selected, sources, format, orbit_counts, engine.threads)
         if fs.exists(f"{root}/{SHARDS}"):
             fs.rm(f"{root}/{SHARDS}", recursive=True)
         _write_nodes(fs, root, g.node_ids)
@@ -302,18 +305,24 @@ def _row_blocks(row_entries: np.ndarray, cap: int, block_rows: int | None) -> li
     return list(zip(edges[:-1].tolist(), edges[1:].tolist()))
 
 
-def shard_path(root: str, index: int, u0: int, u1: int) -> str:
-    return f"{root}/{SHARDS}/{format_key(ORBIT_ADJACENCY_KEYS[index])}/{u0:012d}-{u1:012d}.npz"
+def shard_path(root: str, index: int, u0: int, u1: int, field: str) -> str:
+    return f"{root}/{SHARDS}/{format_key(ORBIT_ADJACENCY_KEYS[index])}/{u0:012d}-{u1:012d}.{field}.npy"
 
 
 def write_shards(fs, root: str, piece, selected) -> None:
-    """One uncompressed npz (entry counts per row, columns, values) per key."""
+    """Per key, three ``.npy`` files: entry counts per row, columns, values."""
     for index in selected:
-        path = shard_path(root, index, piece.u0, piece.u1)
-        fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-        with fs.open(path, "wb") as handle:
-            np.savez(handle, counts=np.ascontiguousarray(piece.row_stat[:, index]), cols=piece.cols[index],
-                     vals=piece.vals[index])
+        arrays = {"counts": np.ascontiguousarray(piece.row_stat[:, index]), "cols": piece.cols[index],
+                  "vals": piece.vals[index]}
+        for field, array in arrays.items():
+            path = shard_path(root, index, piece.u0, piece.u1, field)
+            fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+            with fs.open(path, "wb") as handle:
+                np.save(handle, array)
+
+
+# Entries handed to a file writer at a time (8 MB per int64 field).
+CHUNK = 1 << 20
 
 
 class _MemorySource:
@@ -322,11 +331,15 @@ class _MemorySource:
     def __init__(self, pieces, index: int):
         self.pieces, self.index = pieces, index
 
-    def blocks(self, fields: tuple[str, ...]):
+    def counts(self):
         for piece in self.pieces:
-            arrays = {"counts": piece.row_stat[:, self.index], "cols": piece.cols[self.index],
-                      "vals": piece.vals[self.index]}
-            yield piece.u0, piece.u1, [arrays[f] for f in fields]
+            yield piece.u0, piece.u1, piece.row_stat[:, self.index]
+
+    def entries(self, fields: tuple[str, ...]):
+        for piece in self.pieces:
+            arrays = [{"cols": piece.cols, "vals": piece.vals}[f][self.index] for f in fields]
+            for start in range(0, arrays[0].shape[0], CHUNK):
+                yield [array[start:start + CHUNK] for array in arrays]
 
     def release(self) -> None:
         for piece in self.pieces:
@@ -334,21 +347,37 @@ class _MemorySource:
 
 
 class _ShardSource:
-    """One key's shards, read one at a time in row order."""
+    """One key's shards, read in row order a chunk at a time."""
 
     def __init__(self, fs, root: str, index: int):
-        self.fs, self.index = fs, index
-        self.folder = shard_path(root, index, 0, 0).rsplit("/", 1)[0]
+        self.fs, self.root, self.index = fs, root, index
+        self.folder = shard_path(root, index, 0, 0, "x").rsplit("/", 1)[0]
 
-    def _paths(self):
-        names = sorted(path.rsplit("/", 1)[1] for path in self.fs.ls(self.folder, detail=False)) \
-            if self.fs.exists(self.folder) else []
-        return [(int(name[:12]), int(name[13:25]), f"{self.folder}/{name}") for name in names]
+    def _ranges(self):
+        if not self.fs.exists(self.folder):
+            return []
+        names = {path.rsplit("/", 1)[1] for path in self.fs.ls(self.folder, detail=False)}
+        return sorted({(int(name[:12]), int(name[13:25])) for name in names if name.endswith(".counts.npy")})
 
-    def blocks(self, fields: tuple[str, ...]):
-        for u0, u1, path in self._paths():
-            with self.fs.open(path, "rb") as handle, np.load(handle) as shard:
-                yield u0, u1, [shard[f] for f in fields]
+    def counts(self):
+        for u0, u1 in self._ranges():
+            with self.fs.open(shard_path(self.root, self.index, u0, u1, "counts"), "rb") as handle:
+                yield u0, u1, np.load(handle)
+
+    def entries(self, fields: tuple[str, ...]):
+        from numpy.lib import format as npy
+
+        for u0, u1 in self._ranges():
+            with contextlib.ExitStack() as stack:
+                handles, total = [], 0
+                for field in fields:
+                    handle = stack.enter_context(self.fs.open(shard_path(self.root, self.index, u0, u1, field), "rb"))
+                    npy.read_magic(handle)
+                    total = npy.read_array_header_1_0(handle)[0][0]
+                    handles.append(handle)
+                for start in range(0, total, CHUNK):
+                    size = min(CHUNK, total - start)
+                    yield [np.frombuffer(handle.read(8 * size), dtype=np.int64) for handle in handles]
 
     def release(self) -> None:
         if self.fs.exists(self.folder):
@@ -359,7 +388,7 @@ def _row_pointer(source, n: int) -> np.ndarray:
     """The key's ``indptr``; checks that its blocks tile rows ``0..n-1``."""
     indptr = np.zeros(n + 1, dtype=np.int64)
     position = 0
-    for u0, u1, (counts,) in source.blocks(("counts",)):
+    for u0, u1, counts in source.counts():
         if u0 != position:
             raise RuntimeError(f"orbit adjacency rows {position}..{u0 - 1} are missing from the computed blocks")
         indptr[u0 + 1:u1 + 1] = counts
@@ -370,34 +399,66 @@ def _row_pointer(source, n: int) -> np.ndarray:
     return indptr
 
 
+def _with_rows(source, indptr: np.ndarray, fields: tuple[str, ...]):
+    """``(rows, *fields)`` chunks of a key's entries, in order."""
+    position = 0
+    for arrays in source.entries(fields):
+        size = arrays[0].shape[0]
+        rows = np.searchsorted(indptr, np.arange(position, position + size), side="right") - 1
+        position += size
+        yield [rows] + arrays
+
+
 # ---- the files ---------------------------------------------------------------
 
-def _write_matrices(fs, root: str, g: CSRGraph, selected, sources, fmt: str, orbit_counts) -> dict[int, int]:
+def _write_matrices(fs, root: str, g: CSRGraph, selected, sources, fmt: str, orbit_counts, threads: int):
+    """Writes every key's file (``threads`` npz/mtx files at once: deflate
+    and formatting release the GIL); returns key index -> nonzeros."""
+    from concurrent.futures import ThreadPoolExecutor
+
     n = g.num_nodes
-    nnz = {}
+    counting = threading.Lock()  # keys with one o1 add to the same column
+
+    def one(index: int) -> int:
+        source = sources[index]
+        key = ORBIT_ADJACENCY_KEYS[index]
+        indptr = _row_pointer(source, n)
+        stem = f"{root}/{format_key(key)}"
+        if fmt == "npz":
+            with fs.open(f"{stem}.npz", "wb") as handle:
+                _write_npz(handle, source, indptr, n)
+        elif fmt == "mtx":
+            with fs.open(f"{stem}.mtx", "w") as handle:
+                _write_mtx(handle, source, indptr, n, key)
+        else:
+            _write_tsv(tsv, source, indptr, key, g.node_ids)
+        if orbit_counts is not None:
+            for rows, vals in _with_rows(source, indptr, ("vals",)):
+                if rows.shape[0]:
+                    starts = np.concatenate([[0], np.flatnonzero(np.diff(rows)) + 1])
+                    sums = np.add.reduceat(vals, starts)
+                    with counting:
+                        orbit_counts[rows[starts], key.o1] += sums
+        source.release()
+        return int(indptr[-1])
+
     tsv = fs.open(f"{root}/{TSV_NAME}", "w") if fmt == "tsv" else None
     try:
+        bar = progress(total=len(selected), desc="writing")
         if tsv is not None:
             tsv.write("u\tv\thop\to1\to2\tcount\n")
-        for index in progress(list(selected), desc="writing"):
-            source = sources[index]
-            indptr = _row_pointer(source, n)
-            nnz[index] = int(indptr[-1])
-            stem = f"{root}/{format_key(ORBIT_ADJACENCY_KEYS[index])}"
-            if fmt == "npz":
-                with fs.open(f"{stem}.npz", "wb") as handle:
-                    _write_npz(handle, source, indptr, n)
-            elif fmt == "mtx":
-                with fs.open(f"{stem}.mtx", "w") as handle:
-                    _write_mtx(handle, source, indptr, n, ORBIT_ADJACENCY_KEYS[index])
-            else:
-                _write_tsv(tsv, source, indptr, ORBIT_ADJACENCY_KEYS[index], g.node_ids)
-            if orbit_counts is not None:
-                o1 = ORBIT_ADJACENCY_KEYS[index].o1
-                for u0, u1, (vals,) in source.blocks(("vals",)):
-                    local = indptr[u0:u1 + 1] - indptr[u0]
-                    orbit_counts[u0:u1, o1] += row_sums(local, vals)
-            source.release()
+            nnz = {}
+            for index in selected:
+                nnz[index] = one(index)
+                bar.update(1)
+        else:
+            with ThreadPoolExecutor(max(1, min(threads, len(selected)))) as pool:
+                futures = {index: pool.submit(one, index) for index in selected}
+                nnz = {}
+                for index, future in futures.items():
+                    nnz[index] = future.result()
+                    bar.update(1)
+        bar.close()
     finally:
         if tsv is not None:
             tsv.close()
@@ -406,8 +467,8 @@ def _write_matrices(fs, root: str, g: CSRGraph, selected, sources, fmt: str, orb
 
 def _write_npz(handle, source, indptr: np.ndarray, n: int) -> None:
     """The bytes ``scipy.sparse.save_npz`` writes for this ``csr_array``
-    (int64 indices), streamed block by block: deflate output does not depend
-    on how its input is split."""
+    (int64 indices), streamed a chunk at a time: deflate output does not
+    depend on how its input is split."""
     from numpy.lib import format as npy
 
     total = int(indptr[-1])
@@ -422,29 +483,23 @@ def _write_npz(handle, source, indptr: np.ndarray, n: int) -> None:
                     npy.write_array(member, small, allow_pickle=True)
                     continue
                 npy.write_array_header_1_0(member, header)
-                for _, _, (array,) in source.blocks((field,)):
-                    member.write(np.ascontiguousarray(array, dtype=np.int64).tobytes())
-
-
-def _entry_rows(indptr: np.ndarray, u0: int, u1: int) -> np.ndarray:
-    return np.repeat(np.arange(u0, u1, dtype=np.int64), np.diff(indptr[u0:u1 + 1]))
+                for (array,) in source.entries((field,)):
+                    member.write(np.ascontiguousarray(array, dtype=np.int64).data)
 
 
 def _write_mtx(handle, source, indptr: np.ndarray, n: int, key: OrbitKey) -> None:
     handle.write("%%MatrixMarket matrix coordinate integer general\n")
     handle.write(f"% graphrep orbit adjacency {format_key(key)}\n{n} {n} {int(indptr[-1])}\n")
-    for u0, u1, (cols, vals) in source.blocks(("cols", "vals")):
+    for rows, cols, vals in _with_rows(source, indptr, ("cols", "vals")):
         if cols.shape[0]:
-            table = np.column_stack([_entry_rows(indptr, u0, u1) + 1, cols + 1, vals])
-            np.savetxt(handle, table, fmt="%d")
+            np.savetxt(handle, np.column_stack([rows + 1, cols + 1, vals]), fmt="%d")
 
 
 def _write_tsv(handle, source, indptr: np.ndarray, key: OrbitKey, ids: np.ndarray) -> None:
     suffix = "\t".join(str(part) for part in key)
-    for u0, u1, (cols, vals) in source.blocks(("cols", "vals")):
+    for rows, cols, vals in _with_rows(source, indptr, ("cols", "vals")):
         if not cols.shape[0]:
             continue
-        rows = _entry_rows(indptr, u0, u1)
         if ids.dtype == object:
             table = np.column_stack([ids[rows].astype(str), ids[cols].astype(str), vals.astype(str)])
             np.savetxt(handle, table, fmt=f"%s\t%s\t{suffix}\t%s")
