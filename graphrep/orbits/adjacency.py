@@ -13,7 +13,7 @@ from graphrep.graph import as_graph
 from graphrep.orbits._engine import (
     BACKENDS, iterate_pieces, load_core as _load_core, make_engine, wanted_mask, work_chunks,
 )
-from graphrep.orbits.budget import OutputTooLargeError, format_size, resolve_budget
+from graphrep.orbits.budget import OutputTooLargeError, format_size, resident_memory, resolve_budget
 from graphrep.orbits.keys import (
     GRAPHLET_OF_ORBIT, GRAPHLET_SIZE, NUM_ORBITS, ORBIT_ADJACENCY_KEYS, OrbitKey, key_index, parse_key,
 )
@@ -91,8 +91,9 @@ def orbit_adjacency(graph: Any, *, backend: str = "auto", keys: Iterable | None 
             ``(3,4,4)`` needs the full 3-walk row product.
         num_threads: threads to use (default: all cores, or ``OMP_NUM_THREADS``
             / ``NUMBA_NUM_THREADS``); the result does not depend on it.
-        max_memory: bytes (or ``"600M"``, ``"4G"``) the computation may hold;
-            default 80% of the memory available now.
+        max_memory: bytes (or ``"600M"``, ``"4G"``) the process may hold
+            at its peak, what it holds already included; default: what it
+            holds now plus 80% of the memory available now.
 
     Returns:
         An :class:`OrbitAdjacency` mapping.
@@ -122,10 +123,11 @@ def orbit_adjacency(graph: Any, *, backend: str = "auto", keys: Iterable | None 
     started = time.perf_counter()
     engine = make_engine(g, wanted_mask(selected), backend=backend, num_threads=num_threads)
     guess = estimate_with(engine, g, selected, precompute_seconds=time.perf_counter() - started)
-    if guess.bytes_in_memory > budget:
-        raise OutputTooLargeError(too_large_message(guess, budget))
+    held = resident_memory() + guess.base_bytes - guess.graph_bytes
+    if held + guess.bytes_in_memory - guess.base_bytes > budget:
+        raise OutputTooLargeError(too_large_message(guess, budget, held))
     n = g.num_nodes
-    pieces, held = [], guess.base_bytes
+    pieces = []
     chunks = work_chunks(g, 1 if g.num_edges < 2_000 else 32, engine.wanted)
     with progress(total=n, desc="orbit adjacency") as bar:
         for piece in iterate_pieces(engine, chunks):
@@ -152,10 +154,11 @@ WAYS_OUT = ("ways out: ask for fewer keys, stream the matrices to disk (write_or
             "(client=..., --scheduler / --workers)")
 
 
-def too_large_message(guess, budget: int) -> str:
+def too_large_message(guess, budget: int, held: int) -> str:
     return (f"orbit adjacency output too large for memory: about {guess.total_nnz:,} nonzeros in "
             f"{len(guess.nnz)} matrices (at most {sum(guess.nnz_high.values()):,}), "
-            f"{format_size(guess.bytes_in_memory)} in memory, over max_memory={format_size(budget)}; " + WAYS_OUT)
+            f"{format_size(guess.bytes_in_memory - guess.base_bytes)} in memory beside the "
+            f"{format_size(held)} the process holds, over max_memory={format_size(budget)}; " + WAYS_OUT)
 
 
 def orbit_counts(graph: Any, *, backend: str = "auto", num_threads: int | None = None) -> np.ndarray:

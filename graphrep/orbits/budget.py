@@ -2,19 +2,20 @@
 ``"600M"``, the memory available now, the refusal error, and the model of
 what a computation holds.
 
-``max_memory`` bounds what the computation holds: the graph, the kernel's
-per-graph arrays and per-thread scratch, and the output rows it keeps (all of
-them in memory, one row block when streaming). The interpreter and the
-imported libraries (about 200-300 MB with numpy, scipy and Numba) come on
-top.
+``max_memory`` bounds the resident memory of the process: what it holds
+when the call starts (the interpreter, the imported libraries, the graph)
+plus what the computation adds: the kernel's per-graph arrays and
+per-thread scratch, and the output rows it keeps (all of them in memory, one
+row block when streaming). The default is what the process holds now plus
+80% of the memory available now.
 """
 from __future__ import annotations
 
 import os
 import re
 
-__all__ = ["OutputTooLargeError", "parse_size", "format_size", "available_memory", "resolve_budget",
-           "ENTRY_BYTES", "ROW_BYTES"]
+__all__ = ["OutputTooLargeError", "parse_size", "format_size", "available_memory", "resident_memory",
+           "resolve_budget", "ENTRY_BYTES", "ROW_BYTES"]
 
 
 class OutputTooLargeError(MemoryError):
@@ -93,8 +94,35 @@ def available_memory() -> int:
     return int(psutil.virtual_memory().available)
 
 
+def resident_memory() -> int:
+    """Bytes of memory this process holds now (``VmRSS`` on Linux; psutil, or
+    the peak from ``getrusage``, elsewhere).
+
+    Example:
+        >>> resident_memory() > 0
+        True
+    """
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        import psutil
+    except ImportError:
+        import resource
+        import sys
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return int(peak if sys.platform == "darwin" else peak * 1024)
+    return int(psutil.Process().memory_info().rss)
+
+
 def resolve_budget(max_memory) -> int:
-    """``max_memory`` in bytes; ``None`` means 80% of the memory available now."""
+    """``max_memory`` in bytes; ``None`` means what the process holds now
+    plus 80% of the memory available now."""
     if max_memory is None:
-        return int(0.8 * available_memory())
+        return resident_memory() + int(0.8 * available_memory())
     return parse_size(max_memory)

@@ -13,7 +13,7 @@ import logging
 
 from graphrep.cli_options import add_graph_input, add_output_options, read_graph_input
 from graphrep.orbits._engine import BACKENDS
-from graphrep.orbits.budget import format_size, parse_size, resolve_budget
+from graphrep.orbits.budget import format_size, parse_size, resident_memory, resolve_budget
 from graphrep.orbits.estimate import estimate
 from graphrep.orbits.keys import GRAPHLET_OF_ORBIT, format_key, parse_key
 from graphrep.orbits.writer import FORMATS, write_orbit_adjacency
@@ -34,9 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--estimate", action="store_true",
                         help="print the expected nonzeros, memory, disk and time, and stop")
     parser.add_argument("--max-memory", metavar="SIZE", type=_size,
-                        help="memory the computation may hold, e.g. 600M or 4G (default: 80%% of the memory "
-                             "available now; per worker with --workers/--scheduler); larger outputs are "
-                             "streamed to disk in row blocks")
+                        help="peak memory of the process, e.g. 600M or 4G (default: what it holds plus 80%% "
+                             "of the memory available now; per worker with --workers/--scheduler); larger "
+                             "outputs are streamed to disk in row blocks")
     parser.add_argument("--block-rows", type=_positive, metavar="ROWS",
                         help="rows per streamed block (default: sized from the estimate and --max-memory)")
     parser.add_argument("--threads", type=_positive, metavar="N", help="kernel threads (default: all cores)")
@@ -75,8 +75,8 @@ def run(args: argparse.Namespace) -> int:
     logger.info("%s: %d nodes, %d edges", source, graph.num_nodes, graph.num_edges)
     if args.estimate:
         print(estimate(graph, keys=keys, backend=args.backend, num_threads=args.threads))
-        budget = resolve_budget(args.max_memory)
-        print(f"max memory: {format_size(budget)}")
+        print(f"max memory: {format_size(resolve_budget(args.max_memory))} "
+              f"(this process holds {format_size(resident_memory())})")
         return 0
     client = _client(args)
     try:

@@ -14,7 +14,7 @@ import os
 import threading
 
 from graphrep.orbits._engine import iterate_pieces, make_engine, release_memory, wanted_mask
-from graphrep.orbits.budget import ENTRY_BYTES, resolve_budget
+from graphrep.orbits.budget import ENTRY_BYTES, resident_memory, resolve_budget
 
 __all__ = ["run_blocks", "local_client", "connect", "compute_block"]
 
@@ -57,15 +57,18 @@ def _engine_for(token: str, graph, selected, backend, num_threads):
 
 
 def compute_block(graph, token: str, selected, root: str, u0: int, u1: int, backend: str,
-                  num_threads: int | None, max_entries: int) -> tuple[int, int, int]:
-    """A task: rows ``u0..u1-1`` into shards under ``root``; returns
-    ``(u0, u1, entries)``."""
+                  num_threads: int | None, budget: int | None) -> tuple[int, int, int]:
+    """A task: rows ``u0..u1-1`` into shards under ``root``, holding the
+    worker process under ``budget`` bytes (default: what it holds plus 80%
+    of the memory available); returns ``(u0, u1, entries)``."""
     from graphrep.orbits.writer import _filesystem, write_shards
 
     engine, lock = _engine_for(token, graph, selected, backend, num_threads)
     fs, path = _filesystem(root)
     entries = 0
     with lock:
+        budget = resolve_budget(budget)
+        max_entries = max(1, (budget - resident_memory()) // ENTRY_BYTES[engine.name])
         for piece in iterate_pieces(engine, [(u0, u1)], lambda a, b: max_entries):
             write_shards(fs, path, piece, selected)
             entries += piece.entries
@@ -83,19 +86,18 @@ def run_blocks(client, g, selected, root: str, *, backend: str, num_threads: int
     workers = client.scheduler_info()["workers"]
     if not workers:
         raise RuntimeError("the Dask cluster has no workers")
-    limits = [info.get("memory_limit") or 0 for info in workers.values()]
-    budget = resolve_budget(max_memory)
-    if all(limits):
-        budget = min(budget, int(0.6 * min(limits)))
-    room = max(budget - guess.base_bytes, 16 * 1024**2)
-    max_entries = max(1, room // ENTRY_BYTES[guess.backend])
-    # at least four blocks per worker, so a slow block does not hold up the end
-    per_block = max(1, min(max_entries, int(guess.row_entries.sum() / (4 * len(workers))) + 1))
+    # a task holds its worker under max_memory and 60% of the worker's memory limit
+    limits = [int(0.6 * info["memory_limit"]) for info in workers.values() if info.get("memory_limit")]
+    caps = limits + ([int(max_memory)] if max_memory is not None else [])
+    budget = min(caps) if caps else None
+    per_block = int(guess.row_entries.sum() / (4 * len(workers))) + 1  # four blocks per worker at least
+    if budget is not None:
+        per_block = min(per_block, max(1, (budget - guess.base_bytes) // ENTRY_BYTES[guess.backend]))
     ranges = _row_blocks(guess.row_entries, per_block, block_rows)
     graph = client.scatter(g, broadcast=True)
     token = os.urandom(8).hex()
     futures = [client.submit(compute_block, graph, token, list(selected), root, u0, u1, backend, num_threads,
-                             max_entries, key=f"orbit-rows-{token}-{u0}", pure=False) for u0, u1 in ranges]
+                             budget, key=f"orbit-rows-{token}-{u0}", pure=False) for u0, u1 in ranges]
     from dask.distributed import as_completed
 
     with progress(total=g.num_nodes, desc="orbit adjacency") as bar:

@@ -33,13 +33,15 @@ class OrbitEstimate:
         exact: keys whose ``nnz`` is exact (``(1,0,0)`` always; all keys
             when every row was counted).
         bytes_in_memory: expected bytes :func:`~graphrep.orbits.orbit_adjacency`
-            holds at its peak (output, graph, kernel arrays and scratch).
+            holds at its peak (output, graph, kernel arrays and scratch;
+            the interpreter not included).
         bytes_on_disk: format -> expected bytes the output folder of
             :func:`~graphrep.orbits.write_orbit_adjacency` needs at its
             peak (streamed row blocks plus finished files; npz before
             compression, so an upper bound given ``nnz``).
         seconds: expected compute time on this machine (files not included).
         base_bytes: the part of ``bytes_in_memory`` that is not output.
+        graph_bytes: the part of ``base_bytes`` that is the graph itself.
         row_entries: expected output entries per row over all keys
             (``int64[n]``, for sizing row blocks).
         sample_rows, seed: rows counted exactly, and the seed that chose them.
@@ -54,6 +56,7 @@ class OrbitEstimate:
     bytes_on_disk: dict[str, int]
     seconds: float
     base_bytes: int
+    graph_bytes: int
     backend: str
     threads: int
     sample_rows: int
@@ -177,6 +180,7 @@ def estimate_with(engine, g: CSRGraph, selected: list[int], *, seed: int = 0,
     return OrbitEstimate(
         num_nodes=n, num_edges=m, nnz=nnz, nnz_high=high, exact=frozenset(exact),
         bytes_in_memory=int(bytes_in_memory), bytes_on_disk=disk, seconds=float(seconds), base_bytes=int(base),
+        graph_bytes=int(graph_bytes(g)),
         backend=backend, threads=engine.threads, sample_rows=int(size), seed=int(seed), row_entries=row_entries,
     )
 
@@ -196,13 +200,17 @@ def _row_cost(g: CSRGraph, bounds: RowBounds, flags: int) -> np.ndarray:
     return cost
 
 
+def graph_bytes(g: CSRGraph) -> int:
+    return 8 * (g.num_nodes + 1) + 8 * int(g.indices.shape[0]) + g.node_ids.nbytes
+
+
 def base_bytes(g: CSRGraph, flags: int, threads: int, backend: str) -> int:
     """Bytes a computation holds besides output: the graph, the kernel's
     per-graph arrays (degrees, triangles, neighbour degree sums, edge
     triangle counts when read) and per-thread scratch (a 64-byte
     accumulator, a mark and two index lists per node)."""
     n, stored = g.num_nodes, int(g.indices.shape[0])
-    graph = 8 * (n + 1) + 8 * stored + g.node_ids.nbytes
+    graph = graph_bytes(g)
     kernel = 24 * n + (8 * stored if flags & F_T else 0)
     scratch = threads * (64 + 1 + 16) * n
     return graph + kernel + scratch + (8 * n if backend == "numba" else 0)

@@ -37,7 +37,9 @@ import scipy.sparse as sp
 import graphrep
 from graphrep.graph import CSRGraph, as_graph
 from graphrep.orbits._engine import iterate_pieces, make_engine, release_memory, wanted_mask, work_chunks
-from graphrep.orbits.budget import ENTRY_BYTES, ROW_BYTES, OutputTooLargeError, format_size, resolve_budget
+from graphrep.orbits.budget import (
+    ENTRY_BYTES, ROW_BYTES, OutputTooLargeError, format_size, resident_memory, resolve_budget,
+)
 from graphrep.orbits.keys import (
     GRAPHLET_OF_ORBIT, GRAPHLET_SIZE, NUM_ORBITS, ORBIT_ADJACENCY_KEYS, OrbitKey, format_key, parse_key,
 )
@@ -76,8 +78,10 @@ def write_orbit_adjacency(graph: Any, out_dir: str | os.PathLike, *, keys: Itera
         keys: a subset of the 28 keys (default: all).
         format: ``"npz"`` (one ``scipy.sparse.save_npz`` file per matrix),
             ``"mtx"`` (MatrixMarket) or ``"tsv"`` (one long table).
-        max_memory: bytes or ``"600M"``/``"4G"`` (default: 80% of the memory
-            available now); with ``client``, per worker.
+        max_memory: bytes or ``"600M"``/``"4G"``: the resident memory of
+            the process at its peak (default: what it holds now plus 80% of
+            the memory available now); with ``client``, per worker process
+            (and at most 60% of each worker's memory limit).
         block_rows: rows per block (default: from the estimate and budget).
         client: a ``dask.distributed.Client``: blocks become tasks on its
             workers, the graph is scattered once, each task writes its
@@ -121,14 +125,15 @@ def write_orbit_adjacency(graph: Any, out_dir: str | os.PathLike, *, keys: Itera
     all_keys = len(selected) == len(ORBIT_ADJACENCY_KEYS)
     extra = 8 * (n + 1) + (NUM_ORBITS * 8 * n if counts else 0)  # indptr of one matrix, the counts
     reserve = engine.threads * ENTRY_BYTES[engine.name] * int(RowBounds(g).entries(selected).max(initial=0))
-    room = budget - guess.base_bytes - extra - reserve
+    held = resident_memory() + guess.base_bytes - guess.graph_bytes + extra + reserve
+    room = budget - held
     if room < ENTRY_BYTES[engine.name] * max(1, int(guess.row_entries.max(initial=0))) + ROW_BYTES:
         raise OutputTooLargeError(
             f"max_memory={format_size(budget)} is too small to compute even one row block of the orbit "
-            f"adjacency: the graph, the kernel's arrays and {engine.threads} threads' scratch need "
-            f"{format_size(guess.base_bytes + extra + reserve)}; give more memory, fewer threads "
-            "(num_threads / OMP_NUM_THREADS), or a cluster")
-    in_memory = client is None and block_rows is None and guess.bytes_in_memory + extra <= budget
+            f"adjacency: the process, the graph, the kernel's arrays and {engine.threads} threads' scratch "
+            f"hold {format_size(held)}; give more memory, fewer threads (num_threads / OMP_NUM_THREADS), "
+            "or a cluster")
+    in_memory = client is None and block_rows is None and guess.bytes_in_memory - guess.base_bytes <= room
     cap = max(1, room // ENTRY_BYTES[engine.name])
     compute_started = time.perf_counter()
     with _staging(out_dir, overwrite) as (fs, root):
@@ -137,7 +142,8 @@ def write_orbit_adjacency(graph: Any, out_dir: str | os.PathLike, *, keys: Itera
 
             shared_root = fs.unstrip_protocol(root) if _is_url(out_dir) else root
             blocks = run_blocks(client, g, selected, shared_root, backend=backend, num_threads=num_threads,
-                                max_memory=max_memory, guess=guess, block_rows=block_rows)
+                                max_memory=budget if max_memory is not None else None, guess=guess,
+                                block_rows=block_rows)
             sources = {index: _ShardSource(fs, root, index) for index in selected}
         elif in_memory:
             pieces = []
