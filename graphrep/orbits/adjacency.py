@@ -2,7 +2,6 @@
 backends (C++ when built, else Numba) and the memory budget check."""
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any, Iterator
 
@@ -11,16 +10,16 @@ import scipy.sparse as sp
 
 from graphrep.graph import as_graph
 from graphrep.orbits._engine import (
-    BACKENDS, iterate_pieces, load_core as _load_core, make_engine, wanted_mask, work_chunks,
+    BACKENDS, iterate_pieces, load_core as _load_core, make_engine, work_chunks,
 )
-from graphrep.orbits.budget import OutputTooLargeError, format_size, resident_memory, resolve_budget
+from graphrep.orbits.budget import OutputTooLargeError, format_size, resident_memory
 from graphrep.orbits.keys import (
     GRAPHLET_OF_ORBIT, GRAPHLET_SIZE, NUM_ORBITS, ORBIT_ADJACENCY_KEYS, OrbitKey, key_index, parse_key,
 )
 from graphrep.orbits.plan import row_sums
 from graphrep.utils import progress
 
-__all__ = ["orbit_adjacency", "orbit_counts", "OrbitAdjacency", "available_backends", "row_sums"]
+__all__ = ["orbit_adjacency", "orbit_counts", "OrbitAdjacency", "available_backends", "row_sums", "BACKENDS"]
 
 
 def available_backends() -> list[str]:
@@ -115,14 +114,10 @@ def orbit_adjacency(graph: Any, *, backend: str = "auto", keys: Iterable | None 
         >>> m["h2_o9_o10"][[3]].toarray()
         array([[1, 1, 0, 0]])
     """
-    from graphrep.orbits.estimate import estimate_with
+    from graphrep.orbits.estimate import prepare
 
-    g = as_graph(graph)
-    selected = _selected_keys(keys)
-    budget = resolve_budget(max_memory)
-    started = time.perf_counter()
-    engine = make_engine(g, wanted_mask(selected), backend=backend, num_threads=num_threads)
-    guess = estimate_with(engine, g, selected, precompute_seconds=time.perf_counter() - started)
+    g, selected, budget, engine, guess = prepare(graph, keys, backend=backend, num_threads=num_threads,
+                                                 max_memory=max_memory)
     held = resident_memory() + guess.base_bytes - guess.graph_bytes
     if held + guess.bytes_in_memory - guess.base_bytes > budget:
         raise OutputTooLargeError(too_large_message(guess, budget, held))

@@ -11,8 +11,8 @@ import numpy as np
 
 from graphrep.graph import CSRGraph, as_graph
 from graphrep.orbits._engine import make_engine, wanted_mask
-from graphrep.orbits.budget import ENTRY_BYTES, ROW_BYTES, format_size
-from graphrep.orbits.keys import GRAPHLET_OF_ORBIT, ORBIT_ADJACENCY_KEYS, OrbitKey, format_key, parse_key
+from graphrep.orbits.budget import ENTRY_BYTES, ROW_BYTES, format_size, resolve_budget
+from graphrep.orbits.keys import GRAPHLET_OF_ORBIT, ORBIT_ADJACENCY_KEYS, OrbitKey, format_key
 from graphrep.orbits.plan import F_A3_FAR, F_EC, F_T, RowBounds
 
 __all__ = ["OrbitEstimate", "estimate", "sample_size"]
@@ -128,13 +128,21 @@ def estimate(graph: Any, keys: Iterable | None = None, *, backend: str = "auto",
         >>> e.nnz[(1, 0, 0)], e.nnz[(2, 1, 1)] <= e.nnz_high[(2, 1, 1)]
         (156, True)
     """
+    return prepare(graph, keys, backend=backend, num_threads=num_threads, seed=seed)[4]
+
+
+def prepare(graph: Any, keys, *, backend: str, num_threads: int | None, max_memory=None, seed: int = 0):
+    """What every computation does first: ``(graph, key indices, budget in
+    bytes, engine, estimate)``."""
     from graphrep.orbits.adjacency import _selected_keys as selected_keys
 
     g = as_graph(graph)
     selected = selected_keys(keys)
+    budget = resolve_budget(max_memory)
     started = time.perf_counter()
     engine = make_engine(g, wanted_mask(selected), backend=backend, num_threads=num_threads)
-    return estimate_with(engine, g, selected, seed=seed, precompute_seconds=time.perf_counter() - started)
+    guess = estimate_with(engine, g, selected, seed=seed, precompute_seconds=time.perf_counter() - started)
+    return g, selected, budget, engine, guess
 
 
 def estimate_with(engine, g: CSRGraph, selected: list[int], *, seed: int = 0,

@@ -35,11 +35,9 @@ import numpy as np
 import scipy.sparse as sp
 
 import graphrep
-from graphrep.graph import CSRGraph, as_graph
-from graphrep.orbits._engine import iterate_pieces, make_engine, release_memory, wanted_mask, work_chunks
-from graphrep.orbits.budget import (
-    ENTRY_BYTES, ROW_BYTES, OutputTooLargeError, format_size, resident_memory, resolve_budget,
-)
+from graphrep.graph import CSRGraph
+from graphrep.orbits._engine import iterate_pieces, release_memory, work_chunks
+from graphrep.orbits.budget import ENTRY_BYTES, ROW_BYTES, OutputTooLargeError, format_size, resident_memory
 from graphrep.orbits.keys import (
     GRAPHLET_OF_ORBIT, GRAPHLET_SIZE, NUM_ORBITS, ORBIT_ADJACENCY_KEYS, OrbitKey, format_key, parse_key,
 )
@@ -106,19 +104,14 @@ def write_orbit_adjacency(graph: Any, out_dir: str | os.PathLike, *, keys: Itera
         ...     load_orbit_adjacency(d + "/out", "h2_o1_o1").sum()
         60
     """
-    from graphrep.orbits.adjacency import _selected_keys
-    from graphrep.orbits.estimate import estimate_with
+    from graphrep.orbits.estimate import prepare
 
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {format!r}")
     if block_rows is not None and (not isinstance(block_rows, int) or block_rows < 1):
         raise ValueError(f"block_rows must be a positive int, got {block_rows!r}")
-    g = as_graph(graph)
-    selected = _selected_keys(keys)
-    budget = resolve_budget(max_memory)
-    started = time.perf_counter()
-    engine = make_engine(g, wanted_mask(selected), backend=backend, num_threads=num_threads)
-    guess = estimate_with(engine, g, selected, precompute_seconds=time.perf_counter() - started)
+    g, selected, budget, engine, guess = prepare(graph, keys, backend=backend, num_threads=num_threads,
+                                                 max_memory=max_memory)
     _check_target(out_dir, overwrite)
     _check_disk(out_dir, guess.bytes_on_disk[format])
     n = g.num_nodes
