@@ -101,7 +101,7 @@ def write_orbit_adjacency(graph: Any, out_dir: str | os.PathLike, *, keys: Itera
         >>> import tempfile, networkx as nx
         >>> with tempfile.TemporaryDirectory() as d:
         ...     manifest = write_orbit_adjacency(nx.petersen_graph(), d + "/out", keys=["h2_o1_o1"])
-        ...     load_orbit_adjacency(d + "/out", "h2_o1_o1").sum()
+        ...     int(load_orbit_adjacency(d + "/out", "h2_o1_o1").sum())
         60
     """
     from graphrep.orbits.estimate import prepare
