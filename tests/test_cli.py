@@ -134,12 +134,12 @@ def test_existing_output_and_bad_option(tmp_path, square_with_tail, capsys):
 
 
 def test_failed_write_leaves_nothing(tmp_path, square_with_tail, monkeypatch):
-    import graphrep.orbits.cli as orbits_cli
+    import graphrep.orbits.writer as orbits_writer
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(orbits_cli, "write_matrix", broken)
+    monkeypatch.setattr(orbits_writer, "_write_npz", broken)
     assert main(["orbits", str(square_with_tail), "-o", str(tmp_path / "out"), "-q"]) == 2
     assert list(tmp_path.iterdir()) == [square_with_tail]
 

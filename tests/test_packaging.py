@@ -18,7 +18,7 @@ pytest.importorskip("build", reason="the packaging check needs the 'build' packa
 SDIST_MUST_HOLD = [
     "LICENSE", "README.md", "Makefile", "setup.cfg", "setup.py", "pyproject.toml", ".ci/run",
     "csrc/orbits.cpp", "tests/conftest.py", "tests/test_cli.py", "tests/orbits/test_adjacency.py",
-    "docs/conf.py", "docs/index.rst", "docs/results.rst", "docs/_orbits_benchmark.inc",
+    "docs/conf.py", "docs/index.rst", "docs/results.rst", "docs/_orbits_benchmark.inc", "docs/_orbits_scale_benchmark.inc",
     "examples/irwe.py", "examples/results/orbits_benchmark.json", "benchmarks/orbits.py",
     "graphrep/datasets/data/karate.edgelist",
 ]
