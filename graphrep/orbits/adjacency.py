@@ -11,6 +11,7 @@ from typing import Any, Iterator
 import numpy as np
 import scipy.sparse as sp
 
+from graphrep._validate import check_int
 from graphrep.graph import CSRGraph, as_graph
 from graphrep.orbits.keys import (
     GRAPHLET_OF_ORBIT, GRAPHLET_SIZE, NUM_ORBITS, ORBIT_ADJACENCY_KEYS, OrbitKey, key_index, parse_key,
@@ -190,9 +191,7 @@ def row_sums(indptr: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 def _num_threads(requested: int | None, core) -> int:
     if requested is not None:
-        if int(requested) < 1:
-            raise ValueError(f"num_threads must be >= 1, got {requested}")
-        return int(requested)
+        return check_int(requested, "num_threads", minimum=1)
     if core is not None:
         return core.max_threads()
     import numba
