@@ -2,15 +2,19 @@
 
 Each subcommand lives in its own module that defines ``add_arguments(parser)``
 and ``run(args) -> int``; this module wires them up, configures logging and
-turns user errors into one line on stderr and exit status 2 (``-v`` shows
-the traceback instead).
+turns user errors (bad input, dataset and unsafe files, bad destinations,
+memory refusals) into one line on stderr and exit status 2 (``-v`` shows the
+traceback instead). SIGTERM is handled like Ctrl-C: the run unwinds, its
+half-written output is removed, and the exit status is 143 (130 for Ctrl-C).
 """
 from __future__ import annotations
 
 import argparse
 import importlib
 import logging
+import signal
 import sys
+import threading
 
 import graphrep
 from graphrep.utils import set_quiet
@@ -39,21 +43,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(BaseException):
+    """Raised in the main thread when SIGTERM arrives, so that cleanup runs."""
+
+
+def _raise_terminated(signum, frame):
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
     logging.basicConfig(level=level, format="graphrep: %(message)s", stream=sys.stderr)
     set_quiet(args.quiet)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main_thread else None
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
         print("graphrep: interrupted", file=sys.stderr)
         return 130
-    except (ValueError, OSError) as error:
+    except _Terminated:
+        print("graphrep: terminated", file=sys.stderr)
+        return 143
+    except (ValueError, OSError, MemoryError) as error:
         if args.verbose:
             raise
-        print(f"graphrep: error: {error}", file=sys.stderr)
+        message = str(error) or type(error).__name__
+        print(f"graphrep: error: {' '.join(message.split())}", file=sys.stderr)
         return 2
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def console_main() -> None:

@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 import graphrep
-from graphrep.cli_options import add_graph_input, add_output_options, read_graph_input
+from graphrep.cli_options import add_graph_input, add_output_options, check_output_options, read_graph_input
 from graphrep.io import atomic_directory, write_matrix
 from graphrep.orbits.adjacency import BACKENDS, orbit_adjacency, orbit_counts
 from graphrep.orbits.keys import GRAPHLET_OF_ORBIT, GRAPHLET_SIZE, NUM_ORBITS, format_key, parse_key
@@ -36,8 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.out.exists() and not args.overwrite:
-        raise FileExistsError(f"output folder already exists: {args.out} (use --overwrite)")
+    check_output_options(args)
     keys = [parse_key(text) for text in args.keys] if args.keys else None
     graph, source = read_graph_input(args)
     logger.info("%s: %d nodes, %d edges", source, graph.num_nodes, graph.num_edges)
