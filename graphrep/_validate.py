@@ -67,5 +67,5 @@ def _torch_bool():
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    text = repr(value) if isinstance(value, (str, bytes)) else str(value)
     return text if len(text) <= 40 else text[:37] + "..."

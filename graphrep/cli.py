@@ -17,6 +17,7 @@ import sys
 import threading
 
 import graphrep
+from graphrep.io import Terminated, request_termination, termination_requested
 from graphrep.utils import set_quiet
 
 # name -> (module, one-line help); modules import lazily so `--help` is fast.
@@ -25,8 +26,15 @@ SUBCOMMANDS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """Reports a usage error in one line, as every other error is reported."""
+
+    def error(self, message: str):
+        self.exit(2, f"graphrep: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="graphrep",
         description="Graph representation learning for PyTorch Geometric users.",
     )
@@ -43,12 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _Terminated(BaseException):
-    """Raised in the main thread when SIGTERM arrives, so that cleanup runs."""
-
-
-def _raise_terminated(signum, frame):
-    raise _Terminated
+def _on_sigterm(signum, frame):
+    request_termination()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,13 +61,17 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=level, format="graphrep: %(message)s", stream=sys.stderr)
     set_quiet(args.quiet)
     in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main_thread else None
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
+    request_termination(False)
     try:
-        return int(args.run(args) or 0)
+        status = int(args.run(args) or 0)
+        if not termination_requested():
+            return status
+        raise Terminated  # the handler's exception was lost inside an extension module
     except KeyboardInterrupt:
         print("graphrep: interrupted", file=sys.stderr)
         return 130
-    except _Terminated:
+    except Terminated:
         print("graphrep: terminated", file=sys.stderr)
         return 143
     except (ValueError, OSError, MemoryError) as error:

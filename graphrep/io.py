@@ -15,7 +15,11 @@ destination, so the rules are the same everywhere:
   ``manifest.json`` names ``graphrep_version``), never a file or a foreign
   folder; the current folder, its ancestors and any folder holding the input
   are refused; the destination's writability is checked before any work;
-* folders and files follow the umask.
+* folders and files follow the umask;
+* a termination request (the command line's SIGTERM handler calls
+  :func:`request_termination`) aborts the folder even when the exception it
+  raises is lost inside an extension module: the staging folder is checked
+  for it before it becomes ``target``.
 """
 from __future__ import annotations
 
@@ -37,8 +41,8 @@ import scipy.sparse as sp
 from graphrep._edgelist import read_edge_list
 
 __all__ = ["read_edge_list", "atomic_directory", "check_output_target", "is_graphrep_output", "remove_stale_partials",
-           "write_matrix",
-           "MATRIX_FORMATS", "PARTIAL_MARKER"]
+           "write_matrix", "Terminated", "request_termination", "termination_requested", "MATRIX_FORMATS",
+           "PARTIAL_MARKER"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +50,27 @@ MATRIX_FORMATS = ("npz", "mtx")
 
 #: The file inside a staging folder that marks it as graphrep's own.
 PARTIAL_MARKER = ".graphrep-partial"
+
+_termination = {"requested": False}
+
+
+class Terminated(BaseException):
+    """Raised when the process was asked to terminate (SIGTERM), so that
+    cleanup runs as for Ctrl-C."""
+
+
+def request_termination(requested: bool = True) -> None:
+    """Marks the process as terminating and raises :class:`Terminated`
+    (``requested=False`` clears the mark and returns). Output folders still
+    being written are then never committed."""
+    _termination["requested"] = requested
+    if requested:
+        raise Terminated
+
+
+def termination_requested() -> bool:
+    """Whether :func:`request_termination` was called."""
+    return _termination["requested"]
 
 
 def is_graphrep_output(folder: str | os.PathLike) -> bool:
@@ -143,9 +168,12 @@ def atomic_directory(target: str | os.PathLike, *, overwrite: bool = False) -> I
     check_output_target(target, overwrite=overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_partials(target)
-    staging = _new_partial(target)
+    staging = None
     try:
+        staging = _new_partial(target)
         yield staging
+        if termination_requested():  # the signal's exception was lost in an extension module
+            raise Terminated
         (staging / PARTIAL_MARKER).unlink()
         if os.path.lexists(target):
             check_output_target(target, overwrite=overwrite)  # it may have changed while we computed
@@ -153,7 +181,8 @@ def atomic_directory(target: str | os.PathLike, *, overwrite: bool = False) -> I
         else:
             os.replace(staging, target)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
@@ -162,12 +191,13 @@ def _replace(staging: Path, target: Path) -> None:
     in a marked staging folder, so a kill in between leaves nothing that the
     next run does not remove."""
     retired = _new_partial(target)
-    os.replace(target, retired / "old")
     try:
-        os.replace(staging, target)
-    except BaseException:
-        os.replace(retired / "old", target)
-        raise
+        os.replace(target, retired / "old")
+        try:
+            os.replace(staging, target)
+        except BaseException:
+            os.replace(retired / "old", target)
+            raise
     finally:
         shutil.rmtree(retired, ignore_errors=True)
 
@@ -178,6 +208,8 @@ def _partial_pattern(target: Path) -> re.Pattern:
 
 def _new_partial(target: Path) -> Path:
     """A new, marked staging folder beside ``target`` (mode 0777 less the umask)."""
+    owner = json.dumps({"host": socket.gethostname(), "pid": os.getpid(), "start": _process_start(os.getpid()),
+                        "target": target.name}) + "\n"
     while True:
         staging = target.parent / f".{target.name}.{secrets.token_hex(4)}.partial"
         try:
@@ -185,9 +217,11 @@ def _new_partial(target: Path) -> Path:
             break
         except FileExistsError:
             continue
-    owner = {"host": socket.gethostname(), "pid": os.getpid(), "start": _process_start(os.getpid()),
-             "target": target.name}
-    (staging / PARTIAL_MARKER).write_text(json.dumps(owner) + "\n", encoding="utf-8")
+    try:
+        (staging / PARTIAL_MARKER).write_text(owner, encoding="utf-8")
+    except BaseException:  # an interrupt here must not leave an unmarked folder
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return staging
 
 

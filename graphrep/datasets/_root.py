@@ -185,7 +185,7 @@ def read_processed(path: Path, source: list[list]) -> dict | None:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         raise UnsafeFileError(f"{path}: refusing to load graphrep's processed copy: it holds objects other than "
-                              f"tensors ({_first_line(error)}); delete the file to rebuild it") from None
+                              f"tensors ({refusal_reason(error)}); nothing was run; delete the file to rebuild it") from None
     except (EOFError, RuntimeError, OSError, ValueError):
         return None  # truncated or from another torch: rebuild
     if not isinstance(payload, dict) or json.dumps(payload.get("source")) != json.dumps(source):
@@ -193,7 +193,13 @@ def read_processed(path: Path, source: list[list]) -> dict | None:
     return payload
 
 
-def _first_line(error: Exception) -> str:
-    text = str(error).strip().splitlines()
-    line = text[0] if text else type(error).__name__
+def refusal_reason(error: Exception) -> str:
+    """What ``torch.load(weights_only=True)`` refused, in a few words (its
+    own message is several paragraphs)."""
+    text = str(error)
+    called = re.search(r"GLOBAL ([\w.]+)", text)
+    if called:
+        return f"it calls {called.group(1)[:80]}"
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    line = next((line for line in lines if not line.startswith("Weights only load failed")), type(error).__name__)
     return line if len(line) <= 120 else line[:117] + "..."

@@ -23,25 +23,43 @@ from graphrep.datasets._root import DatasetFormatError, UnsafeFileError
 __all__ = ["load_planetoid_pickle"]
 
 
-def _numpy_reconstruct():
+def _numpy_internals():
     try:
         from numpy._core.multiarray import _reconstruct
+        from numpy._core.numeric import _frombuffer
     except ImportError:  # numpy < 2
         from numpy.core.multiarray import _reconstruct
-    return _reconstruct
+        from numpy.core.numeric import _frombuffer
+    return _reconstruct, _frombuffer
 
 
-# (module, name) as written in the file -> the object it stands for
+def _latin1_bytes(text: str, encoding: str = "latin1") -> bytes:
+    """How Python 3 writes a ``bytes`` value in a protocol-2 pickle
+    (``_codecs.encode(text, "latin1")``); no other codec is run."""
+    if encoding not in ("latin1", "latin-1") or not isinstance(text, str):
+        raise UnsafeFileError("refusing to load: the pickle calls _codecs.encode with another codec than latin-1; "
+                              "nothing was run")
+    return text.encode("latin-1")
+
+
+_RECONSTRUCT, _FROMBUFFER = _numpy_internals()
+
+# (module, name) as written in the file -> the object it stands for: the
+# classes of Planetoid's files under the names Python 2 (the published
+# files) and Python 3 (protocols 2 to 5) and numpy 1 and 2 give them
 _ALLOWED = {
     ("numpy", "ndarray"): np.ndarray,
     ("numpy", "dtype"): np.dtype,
-    ("numpy.core.multiarray", "_reconstruct"): _numpy_reconstruct(),
-    ("numpy._core.multiarray", "_reconstruct"): _numpy_reconstruct(),
+    ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
+    ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
+    ("numpy.core.numeric", "_frombuffer"): _FROMBUFFER,
+    ("numpy._core.numeric", "_frombuffer"): _FROMBUFFER,
     ("scipy.sparse.csr", "csr_matrix"): sp.csr_matrix,
     ("scipy.sparse._csr", "csr_matrix"): sp.csr_matrix,
     ("collections", "defaultdict"): collections.defaultdict,
     ("__builtin__", "list"): list,
     ("builtins", "list"): list,
+    ("_codecs", "encode"): _latin1_bytes,
 }
 
 
@@ -78,8 +96,10 @@ def load_planetoid_pickle(path: Path, kind: str):
     try:
         with open(path, "rb") as handle:
             loaded = _RestrictedUnpickler(handle, path).load()
-    except UnsafeFileError:
-        raise
+    except UnsafeFileError as error:
+        if str(error).startswith(str(path)):
+            raise
+        raise UnsafeFileError(f"{path}: {error}") from None
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError,
             MemoryError) as error:
         detail = " ".join(str(error).split())[:120] or type(error).__name__

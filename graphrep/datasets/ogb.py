@@ -24,7 +24,7 @@ import numpy as np
 
 from graphrep.datasets._root import (
     DatasetFormatError, UnsafeFileError, data_root, dataset_folder, fingerprint, malformed, processed_path,
-    read_processed, write_processed,
+    read_processed, refusal_reason, write_processed,
 )
 
 __all__ = ["load_ogb", "ogb_version"]
@@ -281,10 +281,8 @@ def _load_split_file(path: Path) -> Any:
     except FileNotFoundError:
         raise DatasetFormatError(f"{path}: split file not found") from None
     except pickle.UnpicklingError as error:
-        lines = str(error).strip().splitlines()
-        detail = next((line.strip() for line in lines if "Unsupported global" in line), lines[0] if lines else "")
         raise UnsafeFileError(f"{path}: refusing to load: it holds objects other than numpy arrays "
-                              f"({detail[:120]}); nothing was run") from None
+                              f"({refusal_reason(error)}); nothing was run") from None
     except (EOFError, RuntimeError, OSError, ValueError, KeyError, AttributeError, TypeError) as error:
         detail = " ".join(str(error).split())[:120] or type(error).__name__
         raise DatasetFormatError(f"{path}: truncated or corrupt split file ({detail})") from None

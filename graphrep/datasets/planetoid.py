@@ -90,11 +90,15 @@ def planetoid_data(raw: Path, prefix: str):
     test_index = torch.tensor([row[0] for row in rows], dtype=torch.long)
 
     for features, labels, part in ((x, y, "x"), (tx, ty, "tx"), (allx, ally, "allx")):
+        label_part = part[:-1] + "y"
         if features.size(0) != labels.size(0):
-            raise DatasetFormatError(f"{path(part)}: {features.size(0)} rows, but {path('y' + part[1:])} has "
+            raise DatasetFormatError(f"{path(part)}: {features.size(0)} rows, but {path(label_part)} has "
                                      f"{labels.size(0)}")
-        if features.size(1) != x.size(1) or labels.size(1) != y.size(1):
+        if features.size(1) != x.size(1):
             raise DatasetFormatError(f"{path(part)}: {features.size(1)} columns, but {path('x')} has {x.size(1)}")
+        if labels.size(1) != y.size(1):
+            raise DatasetFormatError(f"{path(label_part)}: {labels.size(1)} classes, but {path('y')} has "
+                                     f"{y.size(1)}")
     sorted_test_index = test_index.sort()[0]
     if prefix == "citeseer":  # isolated test nodes have no rows in tx / ty: give them zero rows
         span = int(test_index.max() - test_index.min()) + 1
