@@ -132,7 +132,8 @@ def read_int_rows(path: Path, *, min_columns: int, max_columns: int | None = Non
                     continue
                 try:
                     values = [int(field) for field in fields[:ints]]
-                    [float(field) for field in fields[len(values):]]
+                    for field in fields[len(values):]:
+                        float(field)  # a weight: checked, then dropped
                 except ValueError:
                     if first and header:
                         first = False
