@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 
 from graphrep.graph import CSRGraph, as_graph
-from graphrep.io import check_output_target
+from graphrep.io import check_output_target, remove_stale_partials
 
 __all__ = ["add_graph_input", "add_output_options", "check_output_options", "read_graph_input"]
 
@@ -48,9 +48,11 @@ def check_output_options(args: argparse.Namespace) -> None:
     """Refuses ``-o`` before any work (see :func:`graphrep.io.check_output_target`):
     an existing destination without ``--overwrite``, a file or foreign
     folder, the current folder or an ancestor, a folder holding the input,
-    an unwritable location."""
+    an unwritable location. Then removes what killed runs into the same
+    destination left behind, so their space is free before this run starts."""
     inputs = [args.input] if getattr(args, "input", None) else []
     check_output_target(args.out, overwrite=args.overwrite, inputs=inputs)
+    remove_stale_partials(args.out)
 
 
 def read_graph_input(args: argparse.Namespace) -> tuple[CSRGraph, str]:

@@ -13,6 +13,8 @@ from graphrep.datasets.ogb import _check_link_part, _load_split_file, _read_csv,
 
 __all__ = ["GraphDataset", "OGBDataset"]
 
+_PARTS = ("train", "valid", "test")
+
 
 class GraphDataset(InMemoryDataset):
     """A PyG :class:`~torch_geometric.data.InMemoryDataset` built by a
@@ -86,19 +88,13 @@ class OGBDataset(GraphDataset):
         """
         if self.task != "linkproppred":
             raise ValueError(f"{self.name} is not a link prediction dataset; use get_idx_split()")
-        folder = self._split_folder(split_type)
-        if (folder / "split_dict.pt").is_file():
-            split = _load_split_file(folder / "split_dict.pt")
-            names = {part: folder / "split_dict.pt" for part in ("train", "valid", "test")}
-        else:
-            names = {part: folder / f"{part}.pt" for part in ("train", "valid", "test")}
-            split = {part: _load_split_file(path) for part, path in names.items()}
+        split, sources = self._read_split(split_type, ".pt", _load_split_file)
         num_nodes = int(self[0].num_nodes)
-        for part, path in names.items():
+        for part, path in sources.items():
             if not isinstance(split, dict) or not isinstance(split.get(part), dict):
                 raise DatasetFormatError(f"{path}: missing field {part!r}")
             _check_link_part(split[part], path, num_nodes)
-        return {part: split[part] for part in ("train", "valid", "test")}
+        return {part: split[part] for part in _PARTS}
 
     def get_idx_split(self, split_type: str | None = None) -> dict[str, Any]:
         """The node or graph split: ``{"train", "valid", "test"}`` index
@@ -112,25 +108,27 @@ class OGBDataset(GraphDataset):
             raise ValueError(f"{self.name} is a link prediction dataset; use get_edge_split()")
         import torch
 
-        folder = self._split_folder(split_type)
-        if (folder / "split_dict.pt").is_file():
-            split = _load_split_file(folder / "split_dict.pt")
-            source = {part: folder / "split_dict.pt" for part in ("train", "valid", "test")}
-        else:
-            source = {part: folder / f"{part}.csv.gz" for part in ("train", "valid", "test")}
-            split = {part: torch.from_numpy(_read_csv(path, np.int64)[:, 0].copy()).long()
-                     for part, path in source.items()}
+        def read_index(path: Path):
+            return torch.from_numpy(_read_csv(path, np.int64)[:, 0].copy())
+
+        split, sources = self._read_split(split_type, ".csv.gz", read_index)
         size = len(self) if self.task == "graphproppred" else int(self[0].num_nodes)
-        for part, path in source.items():
+        for part, path in sources.items():
             index = split.get(part) if isinstance(split, dict) else None
             if not isinstance(index, torch.Tensor) or index.dim() != 1 or index.is_floating_point():
                 raise DatasetFormatError(f"{path}: missing or malformed field {part!r}")
             if index.numel() and (int(index.min()) < 0 or int(index.max()) >= size):
                 raise DatasetFormatError(f"{path}: {part} indices must lie in [0, {size})")
-        return {part: split[part] for part in ("train", "valid", "test")}
+        return {part: split[part] for part in _PARTS}
 
-    def _split_folder(self, split_type: str | None) -> Path:
+    def _read_split(self, split_type: str | None, suffix: str, read: Callable) -> tuple[Any, dict[str, Path]]:
+        """The split of ``split/<split_type>/``: its ``split_dict.pt``, else
+        one ``<part><suffix>`` file per part read with ``read``; and the file
+        each part came from."""
         folder = Path(self.root) / "split" / (split_type or self.meta_info["split"])
         if not folder.is_dir():
             raise DatasetFormatError(f"{folder}: split folder not found")
-        return folder
+        if (folder / "split_dict.pt").is_file():
+            return _load_split_file(folder / "split_dict.pt"), {part: folder / "split_dict.pt" for part in _PARTS}
+        sources = {part: folder / f"{part}{suffix}" for part in _PARTS}
+        return {part: read(path) for part, path in sources.items()}, sources

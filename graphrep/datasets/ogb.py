@@ -16,6 +16,7 @@ import contextlib
 import functools
 import os
 import pickle
+import warnings
 import zlib
 from pathlib import Path
 from typing import Any, Callable
@@ -73,7 +74,11 @@ def load_ogb(name: str, root: str | os.PathLike | None = None, *, meta_dict: dic
     payload = read_processed(cached, source)
     if payload is None or payload.get("format") != _PROCESSED_FORMAT:
         payload = {"format": _PROCESSED_FORMAT, "source": source, "graphs": _read_graphs(raw, meta_info, task)}
-        write_processed(cached, payload)
+        try:
+            write_processed(cached, payload)
+        except OSError as error:  # a read-only cache only costs the next load its time
+            warnings.warn(f"{cached}: cannot keep a processed copy ({error.strerror or error}); the next load "
+                          "reads the raw files again", stacklevel=2)
     from torch_geometric.data import Data
 
     from graphrep.datasets._dataset import OGBDataset

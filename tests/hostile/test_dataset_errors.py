@@ -2,6 +2,7 @@
 DatasetFormatError naming the file (and line), one line and exit 2 on the
 command line; the processed cache follows changes of the raw files."""
 import gzip
+import os
 import shutil
 
 import pytest
@@ -173,3 +174,12 @@ def test_a_gzipped_email_file_is_read_and_a_binary_one_refused(tmp_path):
     edges.write_bytes(b"\x80abc\x00def")
     with pytest.raises(DatasetFormatError, match=r"email-Eu-core.txt: binary data \(a NUL byte at byte 4\)"):
         load_email_eu(tmp_path / "root")
+
+
+def test_an_unwritable_cache_only_costs_time(tmp_path, monkeypatch):
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("needs /proc, which nobody can write")
+    monkeypatch.setenv("GRAPHREP_CACHE", "/proc/graphrep-cache")
+    write_ogbl_ddi(tmp_path / "root")
+    with pytest.warns(UserWarning, match=r"cannot keep a processed copy .* the next load reads the raw files again"):
+        assert load_ogb("ogbl-ddi", tmp_path / "root")[0].num_nodes == 12

@@ -28,6 +28,15 @@ def run_cli(capsys, *argv) -> tuple[int, list[str]]:
     return code, capsys.readouterr().err.strip().splitlines()
 
 
+def assert_refused(path, expected: str, capsys, tmp_path, **kwargs) -> None:
+    """``as_graph(path)`` raises exactly ``expected``; the command line
+    prints it as its one line and exits 2."""
+    with pytest.raises(GraphFormatError) as error:
+        as_graph(path, **kwargs)
+    assert str(error.value) == expected
+    assert run_cli(capsys, path, "-o", tmp_path / "o") == (2, [f"graphrep: error: {expected}"])
+
+
 def test_byte_order_mark_is_dropped(tmp_path):
     path = tmp_path / "bom.txt"
     path.write_bytes(b"\xef\xbb\xbf" + SQUARE.encode())
@@ -43,12 +52,9 @@ def test_invalid_utf8_names_file_line_and_byte(tmp_path, capsys):
     path.write_bytes("1 2\ncafé x\ncafè y\n".encode("latin-1"))
     expected = (f"{path}:2: invalid utf-8 (byte 0xe9 at byte offset 7); if the file is in another encoding, "
                 "pass it (encoding='latin-1', --encoding latin-1)")
-    with pytest.raises(GraphFormatError) as error:
-        as_graph(path)
-    assert str(error.value) == expected
+    assert_refused(path, expected, capsys, tmp_path)
     g = as_graph(path, encoding="latin-1")
     assert g.node_ids.tolist() == ["1", "2", "café", "x", "cafè", "y"] and g.num_nodes == 6
-    assert run_cli(capsys, path, "-o", tmp_path / "o") == (2, [f"graphrep: error: {expected}"])
     assert main(["orbits", str(path), "--encoding", "latin-1", "-o", str(tmp_path / "o"), "-q"]) == 0
     assert "café" in (tmp_path / "o" / "nodes.txt").read_text(encoding="utf-8")
 
@@ -81,11 +87,8 @@ def test_non_integer_number_is_an_error_unless_string_ids(tmp_path, capsys):
     path = tmp_path / "float.txt"
     path.write_text("1 2\n1.5 2\n2 3\n")
     expected = f"{path}:2: node id '1.5' is not an integer; pass id_type='str' (--string-ids) to read ids as strings"
-    with pytest.raises(GraphFormatError) as error:
-        as_graph(path)
-    assert str(error.value) == expected
+    assert_refused(path, expected, capsys, tmp_path)
     assert as_graph(path, id_type="str").node_ids.tolist() == ["1", "2", "1.5", "3"]
-    assert run_cli(capsys, path, "-o", tmp_path / "o") == (2, [f"graphrep: error: {expected}"])
     assert main(["orbits", str(path), "--string-ids", "-o", str(tmp_path / "o"), "-q"]) == 0
 
 
@@ -120,10 +123,7 @@ def test_ragged_columns_name_both_lines(tmp_path, capsys):
     path = tmp_path / "ragged.txt"
     path.write_text("# header\n1 2\n2 3\nthis is not an edge\n")
     expected = f"{path}:4: 5 columns, but the first data line ({path}:2) has 2: 'this is not an edge'"
-    with pytest.raises(GraphFormatError) as error:
-        as_graph(path)
-    assert str(error.value) == expected
-    assert run_cli(capsys, path, "-o", tmp_path / "o") == (2, [f"graphrep: error: {expected}"])
+    assert_refused(path, expected, capsys, tmp_path)
     short = tmp_path / "short.txt"
     short.write_text("1 2 0.5\n2 3\n")
     with pytest.raises(GraphFormatError, match=r"short.txt:2: 2 columns, but the first data line \(.*short.txt:1\) has 3"):
@@ -168,10 +168,7 @@ def test_truncated_and_foreign_compressed_files(tmp_path, capsys):
     truncated.write_bytes(gzip.compress(SQUARE.encode() * 100)[:40])
     expected = (f"{truncated}: corrupt or truncated gzip data (Compressed file ended before the end-of-stream "
                 "marker was reached)")
-    with pytest.raises(GraphFormatError) as error:
-        as_graph(truncated)
-    assert str(error.value) == expected
-    assert run_cli(capsys, truncated, "-o", tmp_path / "o") == (2, [f"graphrep: error: {expected}"])
+    assert_refused(truncated, expected, capsys, tmp_path)
     archive = tmp_path / "g.zip"
     with zipfile.ZipFile(archive, "w") as handle:
         handle.writestr("g.txt", SQUARE)
@@ -192,11 +189,7 @@ def test_truncated_and_foreign_compressed_files(tmp_path, capsys):
 def test_binary_file_gets_one_clean_line(tmp_path, capsys):
     path = tmp_path / "program"
     path.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 40)
-    expected = f"{path}: binary data (a NUL byte at byte 7), not a text edge list"
-    with pytest.raises(GraphFormatError) as error:
-        as_graph(path)
-    assert str(error.value) == expected
-    assert run_cli(capsys, path, "-o", tmp_path / "o") == (2, [f"graphrep: error: {expected}"])
+    assert_refused(path, f"{path}: binary data (a NUL byte at byte 7), not a text edge list", capsys, tmp_path)
     compressed = tmp_path / "program.gz"
     compressed.write_bytes(gzip.compress(path.read_bytes()))
     with pytest.raises(GraphFormatError, match=r"binary data \(a NUL byte at byte 7 of the gzip-decompressed data\)"):
@@ -304,10 +297,7 @@ def test_one_reading_path_for_api_and_cli(tmp_path, capsys):
     assert graphrep.GraphFormatError is graphrep.graph.GraphFormatError
     path = tmp_path / "bad.txt"
     path.write_text("1 2\n-3 4\n")
-    with pytest.raises(GraphFormatError) as error:
-        as_graph(path)
-    assert str(error.value) == f"{path}:2: node id -3 is negative"
-    assert run_cli(capsys, path, "-o", tmp_path / "o") == (2, [f"graphrep: error: {error.value}"])
+    assert_refused(path, f"{path}:2: node id -3 is negative", capsys, tmp_path)
 
 
 def test_large_file_reads_the_same_as_a_simple_reference(tmp_path):

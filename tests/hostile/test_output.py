@@ -231,7 +231,9 @@ def test_sigterm_cleans_up_and_exits_143(tmp_path, mid_size_graph):
     assert os.listdir(tmp_path) == []
 
 
-def test_sigkill_leftovers_are_removed_by_the_next_run(tmp_path, mid_size_graph):
+def test_sigkill_leftovers_are_removed_by_the_next_run(tmp_path, mid_size_graph, monkeypatch):
+    import graphrep.orbits.cli as orbits_cli
+
     out = tmp_path / "out"
     process = start_and_wait_for_partial(mid_size_graph, out)
     process.kill()
@@ -240,7 +242,16 @@ def test_sigkill_leftovers_are_removed_by_the_next_run(tmp_path, mid_size_graph)
     assert json.loads((tmp_path / left / PARTIAL_MARKER).read_text())["pid"] == process.pid
     square = tmp_path / "square.txt"
     square.write_text(SQUARE)
+    seen_when_computing = []
+    real_compute = orbits_cli.orbit_adjacency
+
+    def compute(*args, **kwargs):
+        seen_when_computing.extend(partials(tmp_path))
+        return real_compute(*args, **kwargs)
+
+    monkeypatch.setattr(orbits_cli, "orbit_adjacency", compute)
     assert orbits(square, "-o", out) == 0
+    assert seen_when_computing == []  # removed before the work, so its space is free
     assert sorted(os.listdir(tmp_path)) == ["out", "square.txt"]
 
 

@@ -76,10 +76,7 @@ def test_planetoid_written_by_python3_loads_equal_to_pyg(tmp_path):
     root = tmp_path / "root"
     write_planetoid(root)
     ours = load_planetoid("cora", root)
-    shutil.copytree(root / "planetoid", tmp_path / "pyg")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        theirs = Planetoid(str(tmp_path / "pyg"), "Cora")
+    theirs = _pyg_dataset(Planetoid, root / "planetoid", tmp_path, "Cora")
     _assert_same_data(ours[0], theirs[0])
     assert ours.num_classes == theirs.num_classes == 3
     assert int(ours[0].edge_index.shape[1]) < 2 * 540 + 2 * 30 + 2  # self-loop dropped, duplicate merged
@@ -90,10 +87,7 @@ def test_real_planetoid_equal_to_pyg(shared_data, tmp_path, name):
     from torch_geometric.datasets import Planetoid
 
     ours = load_planetoid(name, shared_data)
-    shutil.copytree(shared_data / "planetoid", tmp_path / "pyg")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        theirs = Planetoid(str(tmp_path / "pyg"), name)
+    theirs = _pyg_dataset(Planetoid, shared_data / "planetoid", tmp_path, name)
     _assert_same_data(ours[0], theirs[0])
     assert ours.num_classes == theirs.num_classes and repr(ours) == repr(theirs)
 
@@ -104,12 +98,9 @@ def test_planetoid_splits_match_pyg(shared_data, tmp_path, split):
 
     torch.manual_seed(5)
     ours = load_planetoid("cora", shared_data, split=split)[0]
-    shutil.copytree(shared_data / "planetoid", tmp_path / "pyg")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        Planetoid(str(tmp_path / "pyg"), "Cora")  # process once, so the seeded draws below line up
-        torch.manual_seed(5)
-        theirs = Planetoid(str(tmp_path / "pyg"), "Cora", split=split)[0]
+    _pyg_dataset(Planetoid, shared_data / "planetoid", tmp_path, "Cora")  # processed once: the draws below line up
+    torch.manual_seed(5)
+    theirs = _pyg_dataset(Planetoid, shared_data / "planetoid", tmp_path, "Cora", split=split)[0]
     _assert_same_data(ours, theirs)
 
 
@@ -120,10 +111,7 @@ def test_real_airports_equal_to_pyg_and_no_fallback_warning(shared_data, tmp_pat
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no "Weights only load failed" (or any other) warning
         ours = load_airports(name, shared_data)
-    shutil.copytree(shared_data / "airports", tmp_path / "pyg")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        theirs = Airports(str(tmp_path / "pyg"), name)
+    theirs = _pyg_dataset(Airports, shared_data / "airports", tmp_path, name)
     _assert_same_data(ours[0], theirs[0])
 
 
@@ -235,6 +223,16 @@ def test_split_file_with_a_missing_field(tmp_path):
     torch.save({"edge": np.zeros((2, 2), dtype=np.int64)}, folder / "split" / "target" / "valid.pt")
     with pytest.raises(DatasetFormatError, match=r"test.pt: truncated or corrupt split file"):
         load_ogb("ogbl-ddi", root).get_edge_split()
+
+
+def _pyg_dataset(cls, source, tmp_path, *args, **kwargs):
+    """PyG's own dataset class on a copy of ``source`` (it writes processed files)."""
+    copy = tmp_path / "pyg"
+    if not copy.exists():
+        shutil.copytree(source, copy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cls(str(copy), *args, **kwargs)
 
 
 def _assert_same_data(ours, theirs):
