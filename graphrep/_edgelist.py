@@ -12,7 +12,7 @@ dataset loaders all read through here, so every input gets the same checks:
   hold at most :data:`MAX_LINE_CHARS` characters, and a message quotes at most
   80 characters of a line.
 
-This module imports nothing from the rest of graphrep.
+This module imports nothing from the rest of graphrep but its error class.
 """
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 import numpy as np
+
+from graphrep.errors import GraphFormatError
 
 __all__ = ["GraphFormatError", "INT64_MAX", "ID_TYPES", "MAX_LINE_CHARS", "read_edge_list", "text_lines",
            "excerpt"]
@@ -70,10 +72,6 @@ _NOT_INTEGER = re.compile(r"^(?![+-]?[0-9]+$).*$", re.MULTILINE)
 _LONG_INTEGER = re.compile(r"^[+-]?[0-9]{19,}$", re.MULTILINE)
 _NON_INTEGER_NUMBER = re.compile(
     r"^[+-]?(?:(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+)$", re.MULTILINE)
-
-
-class GraphFormatError(ValueError):
-    """Raised when graph input is malformed; names the file and line when known."""
 
 
 def excerpt(text: str, limit: int = _EXCERPT_CHARS) -> str:
@@ -170,7 +168,7 @@ def read_edge_list(path: str | os.PathLike, *, encoding: str | None = None,
         >>> import tempfile, os
         >>> with tempfile.TemporaryDirectory() as d:
         ...     p = os.path.join(d, "g.txt")
-        ...     _ = open(p, "w").write("# u v\\n10 20\\n20,30\\n")
+        ...     _ = Path(p).write_text("# u v\\n10 20\\n20,30\\n")
         ...     edges, ids = read_edge_list(p)
         >>> edges.tolist(), ids.tolist()
         ([[0, 1], [1, 2]], [10, 20, 30])

@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from graphrep._edgelist import INT64_MAX, GraphFormatError, read_edge_list
+from graphrep._edgelist import INT64_MAX, read_edge_list
+from graphrep.errors import GraphFormatError
 from graphrep._validate import check_int
 
 __all__ = ["CSRGraph", "GraphFormatError", "as_graph"]

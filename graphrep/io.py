@@ -84,15 +84,17 @@ def is_graphrep_output(folder: str | os.PathLike) -> bool:
 
 
 def check_output_target(target: str | os.PathLike, *, overwrite: bool = False,
-                        inputs: Sequence[str | os.PathLike] = ()) -> None:
-    """Refuses, before any work, an output folder that cannot or must not be
-    written.
+                        inputs: Sequence[str | os.PathLike] = (), folder: bool = True) -> None:
+    """Refuses, before any work, an output folder (or file) that cannot or
+    must not be written.
 
     Args:
         target: the output folder.
         overwrite: whether an existing graphrep output folder may be replaced.
         inputs: files the command reads; a ``target`` that is one of them or
             holds one of them is refused.
+        folder: ``False`` when ``target`` is a single output file: then
+            ``overwrite`` replaces a regular file, never a folder.
 
     Raises:
         ValueError: ``target`` is the current folder or one of its
@@ -113,18 +115,22 @@ def check_output_target(target: str | os.PathLike, *, overwrite: bool = False,
     """
     target = Path(target)
     resolved = target.resolve()
+    what = "output folder" if folder else "output file"
     if Path.cwd().resolve().is_relative_to(resolved):
         which = "is the current folder" if resolved == Path.cwd().resolve() else "holds the current folder"
-        raise ValueError(f"output folder {target} {which}; name a new folder")
+        raise ValueError(f"{what} {target} {which}; name a new {what.split()[1]}")
     for source in inputs:
         if str(source) != "-" and Path(source).resolve().is_relative_to(resolved):
-            raise ValueError(f"output folder {target} would replace the input {source}")
+            raise ValueError(f"{what} {target} would replace the input {source}")
     if os.path.lexists(target):
         if not overwrite:
-            raise FileExistsError(f"output folder already exists: {target} (use --overwrite)")
-        if not target.is_dir():
+            raise FileExistsError(f"{what} already exists: {target} (use --overwrite)")
+        if not folder:
+            if not target.is_file():
+                raise FileExistsError(f"{target} is not a regular file; --overwrite replaces only a file")
+        elif not target.is_dir():
             raise FileExistsError(f"{target} is a file; --overwrite replaces only a folder written by graphrep")
-        if not is_graphrep_output(target):
+        elif not is_graphrep_output(target):
             raise FileExistsError(f"{target} is not a graphrep output folder (no manifest.json naming "
                                   "graphrep_version); --overwrite replaces only graphrep's own output")
     _check_writable(resolved.parent, target)

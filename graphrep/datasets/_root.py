@@ -18,7 +18,14 @@ __all__ = ["DatasetNotFoundError", "DatasetFormatError", "UnsafeFileError", "dat
 
 class DatasetNotFoundError(FileNotFoundError):
     """A dataset's files are not in the data root; the message says which
-    files to place where (graphrep never downloads)."""
+    files to place where (graphrep never downloads).
+
+    ``command_line_message`` says the same to a command-line user (the
+    ``--data-root`` option rather than the ``root=`` argument)."""
+
+    def __init__(self, message: str, command_line_message: str | None = None):
+        super().__init__(message)
+        self.command_line_message = command_line_message or message
 
 
 class DatasetFormatError(ValueError):
@@ -62,10 +69,11 @@ def dataset_folder(root: Path, subdir: str, required: list[str]) -> Path:
     missing = [name for name in required if not (folder / name).exists()]
     if missing:
         top = subdir.split("/")[0]
-        raise DatasetNotFoundError(
-            f"dataset files missing under {folder}: {', '.join(missing)}; place them there, or point graphrep at "
-            f"the folder that holds {top}/ (root= in Python, --data-root on the command line, or $GRAPHREP_DATA); "
-            "graphrep does not download")
+        message = (f"dataset files missing under {folder}: {', '.join(missing)}; place them there, or point graphrep "
+                   f"at the folder that holds {top}/ ({{how}}); graphrep does not download")
+        raise DatasetNotFoundError(message.format(how="root= in Python, --data-root on the command line, or "
+                                                      "$GRAPHREP_DATA"),
+                                   message.format(how="--data-root or $GRAPHREP_DATA"))
     return folder
 
 

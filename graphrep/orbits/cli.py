@@ -14,11 +14,12 @@ import numpy as np
 import scipy.sparse as sp
 
 import graphrep
-from graphrep.cli_options import add_graph_input, add_output_options, check_output_options, read_graph_input
+from graphrep.cli_options import (add_graph_input, add_output_options, check_output_options, format_seconds,
+                                  parse_orbit_keys, print_summary, read_graph_input)
 from graphrep.io import atomic_directory, write_matrix
 from graphrep.orbits.adjacency import BACKENDS, orbit_adjacency, orbit_counts
-from graphrep.orbits.keys import GRAPHLET_OF_ORBIT, GRAPHLET_SIZE, NUM_ORBITS, format_key, parse_key
-from graphrep.utils import progress
+from graphrep.orbits.keys import GRAPHLET_OF_ORBIT, GRAPHLET_SIZE, NUM_ORBITS, format_key
+from graphrep.utils import numba_compile_clock, progress
 
 logger = logging.getLogger(__name__)
 
@@ -37,15 +38,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     check_output_options(args)
-    keys = [parse_key(text) for text in args.keys] if args.keys else None
+    keys = parse_orbit_keys(args.keys)
     graph, source = read_graph_input(args)
     logger.info("%s: %d nodes, %d edges", source, graph.num_nodes, graph.num_edges)
 
     started = time.perf_counter()
-    matrices = orbit_adjacency(graph, backend=args.backend, keys=keys)
-    counts = None
-    if args.counts:
-        counts = _counts_from_rows(matrices) if keys is None else orbit_counts(graph, backend=args.backend)
+    with numba_compile_clock() as compiling:
+        matrices = orbit_adjacency(graph, backend=args.backend, keys=keys)
+        counts = None
+        if args.counts:
+            counts = _counts_from_rows(matrices) if keys is None else orbit_counts(graph, backend=args.backend)
     seconds = time.perf_counter() - started
 
     with atomic_directory(args.out, overwrite=args.overwrite) as folder:
@@ -73,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
             "nnz": {format_key(key): int(matrix.nnz) for key, matrix in matrices.items()},
         }
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    _print_summary(matrices, graph, seconds, args.out)
+    _print_summary(matrices, graph, format_seconds(seconds, compiling.seconds), args.out)
     return 0
 
 
@@ -98,10 +100,9 @@ def _write_tsv(path: Path, matrices, ids: np.ndarray) -> None:
             np.savetxt(handle, table, fmt="%s", delimiter="\t")
 
 
-def _print_summary(matrices, graph, seconds: float, out: Path) -> None:
-    print(f"{graph.num_nodes} nodes, {graph.num_edges} edges; {len(matrices)} orbit adjacency matrices "
-          f"in {seconds:.3f} s ({matrices.backend}) -> {out}")
-    print(f"{'matrix':<12}{'graphlet':>9}{'nonzeros':>12}{'total count':>14}")
-    for key, matrix in matrices.items():
-        print(f"{format_key(key):<12}{'G' + str(GRAPHLET_OF_ORBIT[key[1]]):>9}{matrix.nnz:>12}"
-              f"{int(matrix.sum()):>14}")
+def _print_summary(matrices, graph, took: str, out: Path) -> None:
+    print_summary(f"{graph.num_nodes} nodes, {graph.num_edges} edges; {len(matrices)} orbit adjacency matrices "
+                  f"in {took} ({matrices.backend}) -> {out}",
+                  f"{'matrix':<12}{'graphlet':>9}{'nonzeros':>12}{'total count':>14}",
+                  *(f"{format_key(key):<12}{'G' + str(GRAPHLET_OF_ORBIT[key[1]]):>9}{matrix.nnz:>12}"
+                    f"{int(matrix.sum()):>14}" for key, matrix in matrices.items()))

@@ -289,3 +289,33 @@ def test_ctrl_c_cleans_up_and_exits_130(tmp_path, square, monkeypatch, capsys):
     assert orbits(square, "-o", tmp_path / "out") == 130
     assert capsys.readouterr().err.strip().splitlines() == ["graphrep: interrupted"]
     assert sorted(os.listdir(tmp_path)) == ["square.txt"]
+
+
+FILE_COMMANDS = {
+    "walks": ["walks", "--length", "3", "--per-node", "1"],
+    "embed": ["embed", "--method", "rwpmi", "--dim", "2", "--window", "2"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(FILE_COMMANDS))
+def test_single_file_outputs_get_the_same_checks(tmp_path, square, capsys, monkeypatch, command):
+    def run(*argv) -> int:
+        return main([*FILE_COMMANDS[command], *map(str, argv), "-q"])
+
+    folder = tmp_path / "results"
+    folder.mkdir()
+    assert run(square, "-o", folder, "--overwrite") == 2
+    assert one_error_line(capsys) == f"{folder} is not a regular file; --overwrite replaces only a file"
+    assert run(square, "-o", square, "--overwrite") == 2
+    assert one_error_line(capsys) == f"output file {square} would replace the input {square}"
+    monkeypatch.chdir(folder)
+    assert run(square, "-o", ".") == 2
+    assert one_error_line(capsys) == "output file . is the current folder; name a new file"
+    previous = os.umask(0o027)
+    try:
+        assert run(square, "-o", tmp_path / "out.tsv") == 0
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "out.tsv").stat().st_mode & 0o777 == 0o640
+    assert run(square, "-o", tmp_path / "out.tsv", "--overwrite") == 0
+    assert sorted(os.listdir(tmp_path)) == ["out.tsv", "results", "square.txt"]
