@@ -62,7 +62,17 @@ class Terminated(BaseException):
 def request_termination(requested: bool = True) -> None:
     """Marks the process as terminating and raises :class:`Terminated`
     (``requested=False`` clears the mark and returns). Output folders still
-    being written are then never committed."""
+    being written are then never committed.
+
+    Example:
+        >>> try:
+        ...     request_termination()
+        ... except Terminated:
+        ...     print("terminating:", termination_requested())
+        terminating: True
+        >>> request_termination(False); termination_requested()
+        False
+    """
     _termination["requested"] = requested
     if requested:
         raise Terminated
@@ -75,7 +85,16 @@ def termination_requested() -> bool:
 
 def is_graphrep_output(folder: str | os.PathLike) -> bool:
     """Whether ``folder`` is a folder written by graphrep: it holds a
-    ``manifest.json`` whose top level names ``graphrep_version``."""
+    ``manifest.json`` whose top level names ``graphrep_version``.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     before = is_graphrep_output(d)
+        ...     _ = (Path(d) / "manifest.json").write_text('{"graphrep_version": "0.1.0"}')
+        ...     before, is_graphrep_output(d)
+        (False, True)
+    """
     try:
         manifest = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -238,4 +238,29 @@ def _pyg_dataset(cls, source, tmp_path, *args, **kwargs):
 def _assert_same_data(ours, theirs):
     assert sorted(ours.keys()) == sorted(theirs.keys())
     for key in theirs.keys():
-        assert torch.equal(ours[key], theirs[key]), key
+        if isinstance(theirs[key], torch.Tensor):
+            assert torch.equal(ours[key], theirs[key]), key
+        else:
+            assert ours[key] == theirs[key], key
+
+
+def test_ogb_saver_format_equal_to_ogb(tmp_path):
+    """A node dataset written with ogb's DatasetSaver (binary npz, split_dict.pt):
+    graphrep's loader and ogb's own class agree on graph, labels and split."""
+    from ogb.nodeproppred import PygNodePropPredDataset
+    from torch_geometric.data.data import Data, DataEdgeAttr, DataTensorAttr
+    from torch_geometric.data.storage import GlobalStorage
+
+    from graphrep.datasets.ogb import _numpy_safe_globals
+    from tests.nn.augment.test_lagnn_example import NAME, write_tiny_ogb_dataset
+
+    meta = write_tiny_ogb_dataset(tmp_path)
+    ours = load_ogb(NAME, meta_dict=meta)
+    with _numpy_safe_globals(), torch.serialization.safe_globals([Data, DataEdgeAttr, DataTensorAttr, GlobalStorage]):
+        theirs = PygNodePropPredDataset(NAME, meta_dict=meta)  # trusted files written just above
+        their_split = theirs.get_idx_split()
+    _assert_same_data(ours[0], theirs[0])
+    assert ours.num_classes == theirs.num_classes == 3
+    our_split = ours.get_idx_split()
+    for part in ("train", "valid", "test"):
+        assert torch.equal(torch.as_tensor(our_split[part]), torch.as_tensor(their_split[part]))
