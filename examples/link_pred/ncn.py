@@ -220,7 +220,7 @@ def _payload(args, config: dict, train_config: LinkTrainConfig, seeds: list[int]
     }
 
 
-def main(argv: list[str] | None = None) -> dict:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", choices=[*PLANETOID, *OGB], default="Cora")
     parser.add_argument("--model", choices=["ncn", "ncnc", "gae", "cn0"], default="ncn")
@@ -249,7 +249,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--data-root", default=None)
     parser.add_argument("--out", default=None, help="results JSON (written by rank 0)")
     parser.add_argument("-q", "--quiet", action="store_true")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Parses ``argv``, joins the torchrun job if there is one, and runs."""
+    args = parse_args(argv)
     with init_world(args.device) as world:
         return run(args, world)
 

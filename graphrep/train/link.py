@@ -350,10 +350,25 @@ def evaluate_link_predictor(encoder: nn.Module, predictor: nn.Module, split: Lin
     scores every ``size``-th batch of ``config.eval_batch_size`` pairs; the
     scores are gathered, so every rank computes the metrics of exactly the
     scores one process computes (the batches are the same)."""
+    world = World.current(split.train.device) if world is None else world
+    results = {}
+    for name, scores in _link_scores(encoder, predictor, split, config, adj, test_adj, world).items():
+        positives = getattr(split, name).size(1)
+        pos, neg = scores[:positives], scores[positives:]
+        if split.negatives_per_positive is not None:
+            neg = neg.view(-1, split.negatives_per_positive)
+        results[name] = link_metrics(pos, neg, config.metrics)
+    return results
+
+
+@torch.no_grad()
+def _link_scores(encoder: nn.Module, predictor: nn.Module, split: LinkSplit, config: LinkTrainConfig,
+                 adj: Tensor | None, test_adj: Tensor | None, world: World) -> dict[str, Tensor]:
+    """The scores of ``valid`` + ``valid_neg`` and of ``test`` + ``test_neg``
+    (on the CPU, every rank holding all of them)."""
     encoder.eval()
     predictor.eval()
     x = split.node_input()
-    world = World.current(x.device) if world is None else world
     adj = link_adjacency(split.train, split.num_nodes) if adj is None else adj
     if test_adj is None:
         test_adj = adj if split.test_graph is None else link_adjacency(split.test_graph, split.num_nodes)
@@ -366,16 +381,11 @@ def evaluate_link_predictor(encoder: nn.Module, predictor: nn.Module, split: Lin
               (batches[index] for index in mine)]
     if world.size > 1:
         scores = _gather_batches(scores, batches, world, h.new_empty(0))
-    results = {}
+    joined = {}
     for name in parts:
         part = [score.cpu() for (batch, _, _), score in zip(batches, scores) if batch == name]
-        part = torch.cat(part) if part else torch.empty(0)
-        positives = getattr(split, name).size(1)
-        pos, neg = part[:positives], part[positives:]
-        if split.negatives_per_positive is not None:
-            neg = neg.view(-1, split.negatives_per_positive)
-        results[name] = link_metrics(pos, neg, config.metrics)
-    return results
+        joined[name] = torch.cat(part) if part else torch.empty(0)
+    return joined
 
 
 def _gather_batches(mine: list[Tensor], batches: list[tuple[str, int, int]], world: World,
