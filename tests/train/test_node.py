@@ -93,3 +93,13 @@ def test_bad_arguments_are_rejected():
         train_node_classifier(model, data, {"train": split["train"]})
     with pytest.raises(ValueError, match="epochs"):
         train_node_classifier(model, data, split, epochs=0)
+
+
+def test_progress_bar_advances_every_epoch_with_the_loss(captured_bars):
+    data, split = separable_graph()
+    torch.manual_seed(0)
+    run = train_node_classifier(LAGCN(6, 8, 2, num_generated=0), data, split, epochs=5, desc="nodes")
+    frames = captured_bars.getvalue().split("\r")
+    for epoch, record in enumerate(run.history, 1):
+        assert any(f"| {epoch}/5 [" in frame and f"loss={record['train_loss']:.4f}" in frame
+                   and f"val_acc={record['val_acc']:.4f}" in frame for frame in frames)
