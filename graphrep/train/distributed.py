@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar
 
@@ -92,6 +93,11 @@ class World:
         """Destroys the process group if :func:`init_world` created it."""
         dist = _dist()
         if self.owns_group and dist.is_initialized():
+            if self.backend == "gloo":
+                # Gloo's worker threads release a finished collective's tensors under the GIL, and
+                # destroying the group joins them while holding it: let them finish first.
+                dist.barrier()
+                time.sleep(0.2)
             dist.destroy_process_group()
 
     def __enter__(self) -> "World":
