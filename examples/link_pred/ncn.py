@@ -200,8 +200,8 @@ def train_config_for(args, config: dict) -> LinkTrainConfig:
                     predictor_lr=GAE_LR if args.model == "gae" else config["predictor_lr"])
     if args.model == "ncnc" and args.init_from:
         settings.update(config.get("ncnc_from_ncn", {}))
-    settings.update({key: value for key, value in (("epochs", args.epochs), ("batch_size", args.batch_size))
-                     if value is not None})
+    overrides = {"epochs": args.epochs, "batch_size": args.batch_size, "eval_batch_size": args.eval_batch_size}
+    settings.update({key: value for key, value in overrides.items() if value is not None})
     return LinkTrainConfig(
         **settings, target_link_removal=not args.no_target_link_removal and args.model != "gae",
         metrics=METRICS[config["metric"]], metric=config["metric"], eval_every=args.eval_every,
@@ -233,6 +233,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=None, help="override the published epoch count")
     parser.add_argument("--batch-size", type=int, default=None,
                         help="override the published batch size (positive links per step, over all processes)")
+    parser.add_argument("--eval-batch-size", type=int, default=None,
+                        help="override the published evaluation batch (pairs scored at once; several processes "
+                             "split evaluation by these batches)")
     parser.add_argument("--time-budget", type=float, default=None,
                         help="stop each run after this many seconds of training (budgeted CPU runs)")
     parser.add_argument("--train-fraction", type=float, default=1.0,

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 import torch
 import torch.multiprocessing as mp
-from torch_geometric.data import Data
 
 from graphrep.nn import LAGCN, LocalAugmenter
 from graphrep.nn.link import NCNCPredictor, NCNEncoder, NCNPredictor
@@ -24,21 +23,13 @@ from graphrep.train.link import (LinkSplit, LinkTrainConfig, _link_scores, evalu
                                  random_link_split, train_link_predictor)
 from graphrep.train.node import train_node_classifier
 from graphrep.utils import seed_everything, set_quiet
+from tests.train.graphs import community_graph, separable_graph
 
 pytestmark = pytest.mark.usefixtures("single_torch_thread")
 
 WORLD_SIZE = 2
 LINK_CONFIG = LinkTrainConfig(epochs=3, batch_size=37, eval_batch_size=10, encoder_lr=0.01, predictor_lr=0.01,
                               metrics=("hits@10", "hits@20"), metric="hits@10")
-
-
-def community_graph(seed=0, groups=6, size=12, p_in=0.5, p_out=0.01):
-    generator = torch.Generator().manual_seed(seed)
-    n = groups * size
-    block = torch.arange(n) // size
-    p = torch.where(block[:, None] == block[None, :], p_in, p_out)
-    dense = (torch.rand(n, n, generator=generator) < p).triu(1)
-    return dense.nonzero().t(), n
 
 
 def link_split():
@@ -95,20 +86,8 @@ def evaluate_links(world):
     return out
 
 
-def separable_graph(num_nodes=81, seed=0):
-    generator = torch.Generator().manual_seed(seed)
-    y = torch.arange(num_nodes) % 2
-    x = torch.randn(num_nodes, 6, generator=generator) * 0.5
-    x[:, 0] += y * 2.0 - 1.0
-    same = y[:, None] == y[None, :]
-    links = torch.triu((torch.rand(num_nodes, num_nodes, generator=generator) < 0.1) & same, diagonal=1)
-    edge_index = torch.cat([links.nonzero().T, links.nonzero().T.flip(0)], dim=1)
-    order = torch.randperm(num_nodes, generator=generator)
-    return Data(x=x, edge_index=edge_index, y=y), {"train": order[:21], "valid": order[21:41], "test": order[41:]}
-
-
 def train_nodes(world):
-    data, split = separable_graph()
+    data, split = separable_graph(81, train=21)  # 21 training nodes: parts of 11 and 10
     pool = data.x.unsqueeze(0) + 0.1 * torch.randn(1, *data.x.shape, generator=torch.Generator().manual_seed(1))
     torch.manual_seed(0)
     model = LAGCN(6, 8, 2, num_generated=1, dropout=0.0)

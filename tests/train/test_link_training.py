@@ -7,19 +7,10 @@ from graphrep.train.link import (LinkSplit, LinkTrainConfig, evaluate_link_predi
                                  summarize_runs, train_link_predictor)
 from graphrep.train.link import _negative_pairs
 from graphrep.utils import seed_everything, set_quiet
+from tests.train.graphs import community_graph
 
 
 pytestmark = pytest.mark.usefixtures("single_torch_thread")
-
-
-def community_graph(seed=0, groups=6, size=12, p_in=0.5, p_out=0.01):
-    """A planted-partition graph: links are predictable from common neighbours."""
-    generator = torch.Generator().manual_seed(seed)
-    n = groups * size
-    block = torch.arange(n) // size
-    p = torch.where(block[:, None] == block[None, :], p_in, p_out)
-    dense = (torch.rand(n, n, generator=generator) < p).triu(1)
-    return dense.nonzero().t(), n
 
 
 def test_random_link_split_is_a_partition_with_true_negatives():

@@ -80,9 +80,9 @@ def test_ncnc_on_ddi_from_ncn_uses_the_published_settings(ncn_example):
     config = ncn_example.train_config_for(args, ncn_example.CONFIGS["ogbl-ddi"])
     assert (config.epochs, config.encoder_lr, config.predictor_lr, config.eval_batch_size) == (2, 0.0, 0.0025, 24576)
     args = ncn_example.parse_args(["--dataset", "ogbl-ddi", "--model", "ncnc", "--init-from", "x", "--epochs", "5",
-                                   "--batch-size", "1000"])
+                                   "--batch-size", "1000", "--eval-batch-size", "512"])
     config = ncn_example.train_config_for(args, ncn_example.CONFIGS["ogbl-ddi"])
-    assert (config.epochs, config.batch_size) == (5, 1000)
+    assert (config.epochs, config.batch_size, config.eval_batch_size) == (5, 1000, 512)
     plain = ncn_example.train_config_for(ncn_example.parse_args(["--dataset", "ogbl-ddi", "--model", "ncnc"]),
                                          ncn_example.CONFIGS["ogbl-ddi"])
     assert (plain.epochs, plain.encoder_lr) == (100, 0.0021)

@@ -1,27 +1,13 @@
 """The node-classification training loop."""
 import pytest
 import torch
-from torch_geometric.data import Data
 
 from graphrep.nn import LAGCN
 from graphrep.train.node import pool_sampler, train_node_classifier
+from tests.train.graphs import separable_graph
 
 
 pytestmark = pytest.mark.usefixtures("single_torch_thread")
-
-
-def separable_graph(num_nodes=80, seed=0):
-    """Two classes with informative features and homophilous edges."""
-    generator = torch.Generator().manual_seed(seed)
-    y = torch.arange(num_nodes) % 2
-    x = torch.randn(num_nodes, 6, generator=generator) * 0.5
-    x[:, 0] += y * 2.0 - 1.0
-    same = y[:, None] == y[None, :]
-    links = torch.triu((torch.rand(num_nodes, num_nodes, generator=generator) < 0.1) & same, diagonal=1)
-    edge_index = torch.cat([links.nonzero().T, links.nonzero().T.flip(0)], dim=1)
-    order = torch.randperm(num_nodes, generator=generator)
-    split = {"train": order[:20], "valid": order[20:40], "test": order[40:]}
-    return Data(x=x, edge_index=edge_index, y=y), split
 
 
 def test_trains_a_separable_problem_and_reports_the_selected_epoch():
