@@ -189,7 +189,8 @@ class LinkTrainConfig:
 
     Attributes:
         epochs: most training epochs.
-        batch_size: positive target links per step (with as many negatives).
+        batch_size: positive target links per step (with as many negatives),
+            over all ranks when training data-parallel.
         eval_batch_size: pairs scored at once in evaluation.
         encoder_lr, predictor_lr: Adam learning rates.
         target_link_removal: drop a batch's positive links from the graph.
@@ -289,10 +290,10 @@ def _epoch_links(adj: Tensor, num_train: int, count: int, device: torch.device,
 def _link_loss(pos_out: Tensor, neg_out: Tensor, batch_size: int, world: World) -> Tensor:
     """``-log σ(pos) - log(1 - σ(neg))``, each averaged over the step's
     ``batch_size`` links. In one process these are plain means; a rank holds
-    only its part of the batch, so it sums its terms and divides by the
-    global count times ``1 / world.size``: DDP's gradient average over ranks
-    is then exactly the gradient of the whole batch's mean, however unevenly
-    the batch divides."""
+    only its part of the batch, so it sums its terms and multiplies by
+    ``world.size / batch_size``: DDP's gradient average over the ranks is
+    then exactly the gradient of the whole batch's mean, however unevenly the
+    batch divides."""
     if world.size == 1:
         return F.softplus(-pos_out).mean() + F.softplus(neg_out).mean()
     return (F.softplus(-pos_out).sum() + F.softplus(neg_out).sum()) * (world.size / batch_size)

@@ -216,9 +216,11 @@ class _Passes(nn.Module):
 def _evaluate(model: nn.Module, forward: Callable[[], Tensor], y: Tensor, index: dict[str, Tensor],
               loss: Tensor, world: World) -> tuple[float, float, Callable[[], float], float]:
     """Validation loss and accuracy, the test accuracy (a function: one
-    process computes it only for a selected epoch) and the training loss. With
-    several ranks, rank 0 evaluates and sends its numbers, so all select the
-    same epochs; the training loss is the sum of the ranks' shares."""
+    process computes it only for a selected epoch) and the training loss.
+    With several ranks, rank 0 evaluates and one all-reduce brings its
+    numbers (the others add zeros) and the mean of the ranks' losses (each
+    weighted as a share of the whole batch's) to every rank, so all select
+    the same epochs."""
     model.eval()
     if world.size == 1:
         with torch.no_grad():
@@ -231,10 +233,9 @@ def _evaluate(model: nn.Module, forward: Callable[[], Tensor], y: Tensor, index:
             out = forward()
         numbers[:3] = torch.tensor([float(F.cross_entropy(out[index["valid"]], y[index["valid"]])),
                                     _accuracy(out, y, index["valid"]), _accuracy(out, y, index["test"])])
-    world.broadcast(numbers)
-    train_loss = world.all_reduce(loss.detach().double().view(1)) / world.size
-    numbers = numbers.tolist()
-    return numbers[0], numbers[1], lambda: numbers[2], float(train_loss)
+    numbers[3] = loss.detach().double() / world.size
+    val_loss, val_acc, test_acc, train_loss = world.all_reduce(numbers).tolist()
+    return val_loss, val_acc, lambda: test_acc, train_loss
 
 
 def _as_index(nodes: Tensor, num_nodes: int, name: str) -> Tensor:
