@@ -9,7 +9,8 @@ Accepted inputs
 * a scipy sparse matrix or array (square; nonzeros are edges),
 * a networkx graph (node order is ``G.nodes`` order),
 * a numpy integer array of shape ``(E, 2)``,
-* a path to an edge-list file (see :func:`graphrep.io.read_edge_list`).
+* a path to an edge-list file, or ``"-"`` for standard input (see
+  :func:`graphrep.io.read_edge_list`).
 
 Directed input is symmetrised; self-loops and duplicate or reciprocal edges
 are dropped and counted in one log line. Malformed input raises
@@ -19,21 +20,20 @@ from __future__ import annotations
 
 import logging
 import os
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
+from graphrep._edgelist import INT64_MAX, read_edge_list
+from graphrep.errors import GraphFormatError
+from graphrep._validate import check_int
+
 __all__ = ["CSRGraph", "GraphFormatError", "as_graph"]
 
 logger = logging.getLogger(__name__)
-
-INT64_MAX = np.iinfo(np.int64).max
-
-
-class GraphFormatError(ValueError):
-    """Raised when graph input is malformed; names the file and line when known."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,16 +97,27 @@ class CSRGraph:
     ) -> "CSRGraph":
         """Builds the canonical graph from an ``int64[E, 2]`` array of ids in
         ``[0, num_nodes)``, dropping self-loops and merging duplicates."""
-        edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+        edges = np.asarray(edges, dtype=np.int64)
+        edges = edges.reshape(-1, 2) if edges.ndim != 2 else edges
         n = int(num_nodes)
         if n <= 0:
             raise GraphFormatError("empty graph: it has no nodes")
         src, dst = edges[:, 0], edges[:, 1]
         loops = src == dst
-        num_loops = int(loops.sum())
-        src, dst = src[~loops], dst[~loops]
-        keys = np.unique(np.concatenate([src * n + dst, dst * n + src]))
-        rows, cols = np.divmod(keys, n)
+        num_loops = int(np.count_nonzero(loops))
+        if num_loops:
+            src, dst = src[~loops], dst[~loops]
+        # both directions of every edge as one sortable key u * n + v; sorting
+        # groups duplicates and orders rows, then columns (no hashing)
+        keys = np.concatenate([src * n + dst, dst * n + src])
+        keys.sort()
+        if keys.shape[0]:
+            distinct = np.empty(keys.shape[0], dtype=np.bool_)
+            distinct[0] = True
+            np.not_equal(keys[1:], keys[:-1], out=distinct[1:])
+            keys = keys[distinct]
+        rows = keys // n
+        cols = keys - rows * n
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
         merged = int(src.shape[0] - keys.shape[0] // 2)
@@ -117,10 +128,11 @@ class CSRGraph:
             )
         if node_ids is None:
             node_ids = np.arange(n, dtype=np.int64)
-        return cls(indptr, cols.astype(np.int64, copy=False), node_ids)
+        return cls(indptr, cols, node_ids)
 
 
-def as_graph(graph: Any, *, num_nodes: int | None = None) -> CSRGraph:
+def as_graph(graph: Any, *, num_nodes: int | None = None, encoding: str | None = None,
+             id_type: str = "auto") -> CSRGraph:
     """Converts any accepted graph input to a :class:`CSRGraph`.
 
     Args:
@@ -128,10 +140,15 @@ def as_graph(graph: Any, *, num_nodes: int | None = None) -> CSRGraph:
         num_nodes: number of nodes for integer-id edge arrays and
             ``edge_index`` tensors (defaults to ``max id + 1``); ignored for
             inputs that carry their own node set.
+        encoding, id_type: for edge-list paths, as for
+            :func:`graphrep.io.read_edge_list` (strict UTF-8; integer ids
+            when every id is an integer, else strings).
 
     Raises:
         GraphFormatError: malformed, empty or out-of-range input.
         FileNotFoundError: ``graph`` is a path that does not exist.
+        TypeError: an input type graphrep does not read, or ``num_nodes``
+            that is not an int.
 
     Example:
         >>> import networkx as nx
@@ -139,20 +156,23 @@ def as_graph(graph: Any, *, num_nodes: int | None = None) -> CSRGraph:
         >>> g.node_ids.tolist(), g.degrees.tolist()
         (['a', 'b', 'c'], [1, 2, 1])
     """
+    if num_nodes is not None:
+        num_nodes = check_int(num_nodes, "num_nodes", minimum=0)
     if isinstance(graph, CSRGraph):
         return graph
     if isinstance(graph, (str, os.PathLike)):
-        from graphrep.io import read_edge_list
-
-        edges, node_ids = read_edge_list(graph)
+        edges, node_ids = read_edge_list(graph, encoding=encoding, id_type=id_type)
         return CSRGraph.from_edges(edges, len(node_ids), node_ids)
-    if hasattr(graph, "edge_index") and hasattr(graph, "num_nodes"):
-        return _from_index_array(_tensor_to_numpy(graph.edge_index).T, graph.num_nodes, "data.edge_index")
+    if encoding is not None or id_type != "auto":
+        raise ValueError("encoding and id_type apply to edge-list paths only, got a "
+                         f"{type(graph).__name__}")
+    if hasattr(graph, "edge_index"):
+        _check_edge_index_shape(graph.edge_index, "edge_index")  # before num_nodes, which PyG infers from it
+        data_nodes = getattr(graph, "num_nodes", None)
+        data_nodes = None if data_nodes is None else check_int(data_nodes, "data.num_nodes", minimum=0)
+        return _from_edge_index(graph.edge_index, data_nodes, "data.edge_index")
     if type(graph).__module__.startswith("torch"):
-        array = _tensor_to_numpy(graph)
-        if array.ndim != 2 or array.shape[0] != 2:
-            raise GraphFormatError(f"edge_index must have shape [2, E], got {list(array.shape)}")
-        return _from_index_array(array.T, num_nodes, "edge_index")
+        return _from_edge_index(graph, num_nodes, "edge_index")
     if sp.issparse(graph):
         return _from_scipy(graph)
     if type(graph).__module__.startswith("networkx"):
@@ -169,6 +189,42 @@ def as_graph(graph: Any, *, num_nodes: int | None = None) -> CSRGraph:
     )
 
 
+# id(edge_index tensor) -> (weak reference, stamp, graph): the CSR graphs of
+# the tensors converted last, so repeated calls on one tensor (a walk per
+# epoch) convert it once. The stamp holds the tensor's version counter, so an
+# in-place edit is seen.
+_TENSOR_GRAPHS: dict[int, tuple] = {}
+_TENSOR_GRAPHS_KEPT = 8
+
+
+def _from_edge_index(tensor: Any, num_nodes: int | None, what: str) -> CSRGraph:
+    version = getattr(tensor, "_version", None)
+    if version is None:
+        return _edge_index_graph(_tensor_to_numpy(tensor), num_nodes, what)
+    stamp = (version, tensor.data_ptr(), tuple(tensor.shape), str(tensor.dtype), str(tensor.device), num_nodes)
+    key = id(tensor)
+    cached = _TENSOR_GRAPHS.get(key)
+    if cached is not None and cached[0]() is tensor and cached[1] == stamp:
+        return cached[2]
+    graph = _edge_index_graph(_tensor_to_numpy(tensor), num_nodes, what)
+    _TENSOR_GRAPHS.pop(key, None)
+    while len(_TENSOR_GRAPHS) >= _TENSOR_GRAPHS_KEPT:
+        _TENSOR_GRAPHS.pop(next(iter(_TENSOR_GRAPHS)))
+    _TENSOR_GRAPHS[key] = (weakref.ref(tensor, lambda _, key=key: _TENSOR_GRAPHS.pop(key, None)), stamp, graph)
+    return graph
+
+
+def _edge_index_graph(array: np.ndarray, num_nodes: int | None, what: str) -> CSRGraph:
+    _check_edge_index_shape(array, "edge_index")
+    return _from_index_array(array.T, num_nodes, what)
+
+
+def _check_edge_index_shape(edge_index: Any, what: str) -> None:
+    shape = tuple(edge_index.shape)
+    if len(shape) != 2 or shape[0] != 2:
+        raise GraphFormatError(f"{what} must have shape [2, E], got {list(shape)}")
+
+
 def _tensor_to_numpy(tensor: Any) -> np.ndarray:
     return tensor.detach().cpu().numpy() if hasattr(tensor, "detach") else np.asarray(tensor)
 
@@ -181,7 +237,7 @@ def _from_index_array(array: np.ndarray, num_nodes: int | None, what: str) -> CS
             raise GraphFormatError(f"{what} holds node ids that overflow int64")
     elif array.dtype.kind == "u" and array.size and array.max() > INT64_MAX:
         raise GraphFormatError(f"{what} holds node ids that overflow int64")
-    elif array.dtype.kind not in "iub":
+    elif array.dtype.kind not in "iu":
         raise GraphFormatError(f"{what} must hold integer node ids, got dtype {array.dtype}")
     edges = array.astype(np.int64)
     if edges.size and edges.min() < 0:

@@ -19,7 +19,7 @@ def _table(path):
 
 def test_node_counts_with_node_ids(tmp_path, square_with_tail, capsys):
     out = tmp_path / "counts.tsv"
-    assert main(["counts", str(square_with_tail), "-o", str(out), "-q"]) == 0
+    assert main(["counts", str(square_with_tail), "-o", str(out)]) == 0
     header, rows = _table(out)
     assert header == ["node"] + [f"o{o}" for o in range(15)]
     assert [row[0] for row in rows] == ["ann", "bob", "cid", "dan", "eve"]
@@ -42,7 +42,7 @@ def test_edge_counts_log_normalised(tmp_path, square_with_tail):
 
 
 def test_builtin_dataset(tmp_path, capsys):
-    assert main(["counts", "--dataset", "karate", "-o", str(tmp_path / "k.tsv"), "-q"]) == 0
+    assert main(["counts", "--dataset", "karate", "-o", str(tmp_path / "k.tsv"), "--threads", "2"]) == 0
     assert "34 nodes, 78 edges" in capsys.readouterr().out
     assert len((tmp_path / "k.tsv").read_text().splitlines()) == 35
 
@@ -56,6 +56,12 @@ def test_user_errors_exit_2_with_one_line(tmp_path, capsys, argv_tail, message):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith(f"graphrep: error: {message}") and "Traceback" not in "".join(err)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_quiet_prints_nothing(tmp_path, square_with_tail, capsys):
+    assert main(["counts", str(square_with_tail), "-o", str(tmp_path / "c.tsv"), "-q", "--edges"]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert (tmp_path / "c.tsv").read_text().startswith("u\tv\te0\t")
 
 
 def test_existing_output_needs_overwrite(tmp_path, square_with_tail, capsys):

@@ -23,7 +23,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from graphrep.graph import CSRGraph, as_graph
-from graphrep.orbits.adjacency import BACKENDS, _load_core, _num_threads, orbit_adjacency
+from graphrep.orbits._engine import choose_backend, thread_count
+from graphrep.orbits.adjacency import orbit_adjacency
 from graphrep.orbits.keys import GRAPHLET_OF_ORBIT, ORBIT_ADJACENCY_KEYS
 from graphrep.orbits.systems import EDGE_SYSTEM, NODE_SYSTEM, induced_from_noninduced
 from graphrep.utils import progress
@@ -268,23 +269,13 @@ def _graphlet_selection(graphlets) -> list[int]:
     return sorted(chosen)
 
 
-def _backend_name(backend: str) -> str:
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
-    core = _load_core() if backend in ("auto", "cpp") else None
-    if backend == "cpp" and core is None:
-        raise ValueError("backend='cpp' but graphrep's C++ core is not built; use 'numba' or 'auto'")
-    return "cpp" if core is not None else "numba"
-
-
 def _noninduced(g: CSRGraph, family: _Family, *, edges: bool, backend: str,
                 num_threads: int | None) -> tuple[np.ndarray, str]:
     """Runs the family's counter stage by stage, rows split into chunks of
     equal estimated work; returns the non-induced counts (``[n, orbits]``, or
     ``[m, edge orbits]`` in canonical edge order) and the backend used."""
-    chosen = _backend_name(backend)
-    core = _load_core() if chosen == "cpp" else None
-    threads = _num_threads(num_threads, core)
+    chosen, core = choose_backend(backend)
+    threads = thread_count(num_threads, core)
     max_degree = int(g.degrees.max()) if g.num_nodes else 0
     if max_degree > MAX_DEGREE:
         raise ValueError(f"graph: a node of degree {max_degree} makes graphlet counts overflow int64 "

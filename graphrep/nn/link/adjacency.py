@@ -16,6 +16,8 @@ import warnings
 import torch
 from torch import Tensor
 
+from graphrep._validate import check_index_dtype, check_int
+
 __all__ = ["link_adjacency", "remove_links", "common_neighbors", "drop_adjacency_entries"]
 
 #: Default bound on the neighbour entries gathered at once (both rows of every
@@ -23,7 +25,24 @@ __all__ = ["link_adjacency", "remove_links", "common_neighbors", "drop_adjacency
 DEFAULT_CHUNK_SIZE = 2**22
 
 
+def _choose_no_invariant_checks() -> None:
+    """Makes torch's default, no invariant checks on sparse tensors, an
+    explicit choice (unless checks were turned on).
+
+    While nobody has chosen, torch warns "Sparse invariant checks are
+    implicitly disabled" the first time a sparse tensor is built without
+    ``check_invariants``, and PyG's layers build such tensors from the
+    adjacency they are given (``GCNConv`` normalises it into a new CSR
+    tensor). graphrep's adjacencies are valid by construction, so the choice
+    torch asks for is made here, the same as its default; a caller who turned
+    the checks on keeps them.
+    """
+    if not torch.sparse.check_sparse_tensor_invariants.is_enabled():
+        torch.sparse.check_sparse_tensor_invariants.disable()
+
+
 def _csr(crow: Tensor, col: Tensor, num_nodes: int, dtype: torch.dtype = torch.float) -> Tensor:
+    _choose_no_invariant_checks()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
         return torch.sparse_csr_tensor(crow, col, torch.ones(col.numel(), dtype=dtype, device=col.device),
@@ -40,6 +59,12 @@ def link_adjacency(edge_index: Tensor, num_nodes: int) -> Tensor:
     CSR tensor of shape ``[num_nodes, num_nodes]``: both directions of every
     edge, duplicates merged, self-loops dropped, columns sorted in every row.
 
+    PyG layers accept it in place of ``edge_index`` (``GCNConv(x, adj)``)
+    without torch's warning about sparse invariant checks: building it
+    makes torch's default, no checks, an explicit choice (a caller who
+    turned the checks on with :class:`torch.sparse.check_sparse_tensor_invariants`
+    keeps them).
+
     Args:
         edge_index: ``[2, E]`` integer tensor (one or both directions).
         num_nodes: number of nodes ``n``.
@@ -51,11 +76,8 @@ def link_adjacency(edge_index: Tensor, num_nodes: int) -> Tensor:
     """
     if not isinstance(edge_index, Tensor) or edge_index.dim() != 2 or edge_index.size(0) != 2:
         raise ValueError(f"edge_index must be a [2, E] tensor, got {getattr(edge_index, 'shape', type(edge_index))}")
-    if edge_index.is_floating_point() or edge_index.is_complex():
-        raise ValueError(f"edge_index must hold integers, got {edge_index.dtype}")
-    num_nodes = int(num_nodes)
-    if num_nodes < 0:
-        raise ValueError(f"num_nodes must be >= 0, got {num_nodes}")
+    check_index_dtype(edge_index, "edge_index")
+    num_nodes = check_int(num_nodes, "num_nodes", minimum=0)
     edge_index = edge_index.long()
     if edge_index.numel() and (edge_index.min() < 0 or edge_index.max() >= num_nodes):
         raise ValueError(f"edge_index has node ids outside [0, num_nodes={num_nodes})")
@@ -83,8 +105,7 @@ def _check_adjacency(adj: Tensor) -> None:
 def _check_pairs(pairs: Tensor, num_nodes: int, name: str = "pairs") -> Tensor:
     if not isinstance(pairs, Tensor) or pairs.dim() != 2 or pairs.size(0) != 2:
         raise ValueError(f"{name} must be a [2, B] tensor of node ids, got {getattr(pairs, 'shape', type(pairs))}")
-    if pairs.is_floating_point():
-        raise ValueError(f"{name} must hold integers, got {pairs.dtype}")
+    check_index_dtype(pairs, name)
     if pairs.numel() and (pairs.min() < 0 or pairs.max() >= num_nodes):
         raise ValueError(f"{name} has node ids outside [0, {num_nodes})")
     return pairs.long()
