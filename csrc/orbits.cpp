@@ -31,6 +31,8 @@
 #include <string>
 #include <vector>
 
+#include "threads.h"
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -295,23 +297,6 @@ struct Scratch {
 };
 
 enum class Mode { kEntries, kRowSums, kRowNnz };
-
-int thread_count(int requested) {
-#ifdef _OPENMP
-  return requested > 0 ? requested : omp_get_max_threads();
-#else
-  (void)requested;
-  return 1;
-#endif
-}
-
-int thread_id() {
-#ifdef _OPENMP
-  return omp_get_thread_num();
-#else
-  return 0;
-#endif
-}
 
 using IndexArray = py::array_t<i64, py::array::c_style | py::array::forcecast>;
 

@@ -292,6 +292,7 @@ def test_ctrl_c_cleans_up_and_exits_130(tmp_path, square, monkeypatch, capsys):
 
 
 FILE_COMMANDS = {
+    "counts": ["counts", "--edges"],
     "walks": ["walks", "--length", "3", "--per-node", "1"],
     "embed": ["embed", "--method", "rwpmi", "--dim", "2", "--window", "2"],
 }
