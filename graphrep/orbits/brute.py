@@ -1,6 +1,8 @@
 """A slow, obviously correct reference: enumerate every connected induced
 subgraph on 2-4 nodes (ESU, Wernicke 2006), name its graphlet and orbits
-from its degree sequence, and count each ordered node pair.
+from its degree sequence, and count each ordered node pair. On up to 5
+nodes, each subgraph is named by one look-up of its adjacency in the table
+of all labelled graphlets (:func:`graphrep.orbits.graphlets.identify`).
 
 Use it on small graphs to check the fast kernels:
 
@@ -21,9 +23,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from graphrep.graph import as_graph
+from graphrep.orbits.graphlets import NUM_EDGE_ORBITS, NUM_NODE_ORBITS, LabelledGraphlet, identify, pair_index
 from graphrep.orbits.keys import NUM_ORBITS, ORBIT_ADJACENCY_KEYS, OrbitKey
 
-__all__ = ["connected_subgraphs", "orbit_adjacency_brute", "orbit_counts_brute"]
+__all__ = [
+    "connected_subgraphs", "graphlet_occurrences", "orbit_adjacency_brute", "orbit_counts_brute",
+    "edge_orbit_counts_brute",
+]
 
 # (nodes, edges, sorted degrees) -> {degree inside the graphlet: orbit}
 _ORBIT_BY_DEGREE = {
@@ -99,12 +105,53 @@ def orbit_adjacency_brute(graph) -> dict[OrbitKey, sp.csr_array]:
     return result
 
 
-def orbit_counts_brute(graph) -> np.ndarray:
-    """``int64[n, 15]`` per-node orbit counts by full enumeration."""
+def graphlet_occurrences(neighbors: list[set[int]], max_size: int = 5
+                         ) -> Iterator[tuple[tuple[int, ...], LabelledGraphlet]]:
+    """Each connected induced subgraph on 2..``max_size`` nodes once, with its
+    graphlet and orbits (positions in the node tuple)."""
+    for nodes in connected_subgraphs(neighbors, max_size):
+        size = len(nodes)
+        mask = 0
+        for i, j in combinations(range(size), 2):
+            if nodes[j] in neighbors[nodes[i]]:
+                mask |= 1 << pair_index(i, j, size)
+        yield nodes, identify(size, mask)
+
+
+def _check_size(graphlet_size: int) -> None:
+    if graphlet_size not in NUM_NODE_ORBITS:
+        raise ValueError(f"graphlet_size must be 4 or 5, got {graphlet_size!r}")
+
+
+def orbit_counts_brute(graph, graphlet_size: int = 4) -> np.ndarray:
+    """``int64[n, 15]`` (``graphlet_size=4``) or ``int64[n, 73]`` (``5``)
+    per-node orbit counts by full enumeration."""
+    _check_size(graphlet_size)
     g, neighbors = _neighbor_sets(graph)
+    if graphlet_size == 5:
+        counts = np.zeros((g.num_nodes, NUM_NODE_ORBITS[5]), dtype=np.int64)
+        for nodes, found in graphlet_occurrences(neighbors, 5):
+            counts[list(nodes), list(found.node_orbits)] += 1
+        return counts
     counts = np.zeros((g.num_nodes, NUM_ORBITS), dtype=np.int64)
     for nodes in connected_subgraphs(neighbors):
         orbit, _ = _orbits_and_distances(nodes, neighbors)
         for a in nodes:
             counts[a, orbit[a]] += 1
     return counts
+
+
+def edge_orbit_counts_brute(graph, graphlet_size: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """``(edges int64[m, 2], counts int64[m, 12 or 68])``: each edge ``u < v``
+    (in CSR order) and how many induced graphlets on 3..``graphlet_size``
+    nodes hold it on each edge orbit, by full enumeration."""
+    _check_size(graphlet_size)
+    g, neighbors = _neighbor_sets(graph)
+    edges = g.edge_list()
+    row = {(int(u), int(v)): i for i, (u, v) in enumerate(edges)}
+    counts = np.zeros((edges.shape[0], NUM_EDGE_ORBITS[graphlet_size]), dtype=np.int64)
+    for nodes, found in graphlet_occurrences(neighbors, graphlet_size):
+        for (i, j), edge_orbit in found.edge_orbits.items():
+            if edge_orbit >= 0:
+                counts[row[tuple(sorted((nodes[i], nodes[j])))], edge_orbit] += 1
+    return edges, counts
