@@ -1,0 +1,181 @@
+"""Driver of the five-node counts: the three kernel passes over chunks of
+roots on several threads, then the exact solve of :mod:`._system5`.
+
+Memory: the graph, eight ``int64`` arrays per CSR slot (``O(m)``), a few
+per-node arrays, ``O(n)`` scratch per thread, and the kernel columns: per
+node (``82 + 3`` per thread) for node counts, per slot for edge counts.
+"""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from graphrep.graph import CSRGraph
+from graphrep.orbits._system5 import NUM_QUANTITIES, REMOTE_NODE_ORBITS, solve_edges, solve_nodes
+
+__all__ = ["rooted_columns", "node_counts5", "edge_counts5", "MAX_DEGREE"]
+
+# Every kernel value is at most d_max^4 (a homomorphism of a five-node
+# pattern rooted at a node chooses each other node among the neighbours of
+# one already placed), so int64 holds all of them up to this degree.
+MAX_DEGREE = 55_108
+
+
+def _row_sums(indptr: np.ndarray, values: np.ndarray) -> np.ndarray:
+    prefix = np.zeros(values.shape[0] + 1, dtype=np.int64)
+    np.cumsum(values, out=prefix[1:])
+    return prefix[indptr[1:]] - prefix[indptr[:-1]]
+
+
+def _reverse_slots(g: CSRGraph) -> np.ndarray:
+    """rev[s] = slot of (y, x) for the slot s = (x, y)."""
+    n = g.num_nodes
+    rows = np.repeat(np.arange(n, dtype=np.int64), g.degrees)
+    keys = rows * n + g.indices
+    return np.searchsorted(keys, g.indices * n + rows)
+
+
+def _degree_order(g: CSRGraph) -> tuple[np.ndarray, np.ndarray]:
+    """Each node's neighbours that come later in the (degree, id) order."""
+    n = g.num_nodes
+    deg = g.degrees
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.lexsort((np.arange(n), deg))] = np.arange(n)
+    rows = np.repeat(np.arange(n, dtype=np.int64), deg)
+    keep = rank[g.indices] > rank[rows]
+    out_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows[keep], minlength=n), out=out_ptr[1:])
+    return out_ptr, g.indices[keep].copy()
+
+
+def _chunks(g: CSRGraph, parts: int) -> list[tuple[int, int]]:
+    """Root ranges of roughly equal work (walks of length <= 3 from each root)."""
+    deg = g.degrees.astype(np.float64)
+    d2 = _row_sums(g.indptr, g.degrees[g.indices]).astype(np.float64)
+    d3 = _row_sums(g.indptr, d2[g.indices].astype(np.int64)).astype(np.float64)
+    work = np.cumsum(1 + deg + d2 + d3)
+    bounds = np.searchsorted(work, np.linspace(0, work[-1], parts + 1)[1:-1], side="right")
+    edges = np.unique(np.concatenate([[0], bounds, [g.num_nodes]]))
+    return list(zip(edges[:-1].tolist(), edges[1:].tolist()))
+
+
+class _NumbaPasses:
+    """The three passes as Numba calls with per-thread scratch."""
+
+    def __init__(self, g: CSRGraph):
+        from graphrep.orbits import _numba_counts5 as kernels
+
+        self.kernels = kernels
+        self.g = g
+        self.local = threading.local()
+
+    def _scratch(self):
+        scratch = getattr(self.local, "scratch", None)
+        if scratch is None:
+            n = self.g.num_nodes
+            dmax = int(self.g.degrees.max(initial=0)) + 1
+            scratch = {
+                "mark": np.full(n, -1, dtype=np.int64), "stamp": np.zeros(n, dtype=np.int64),
+                "inner": np.zeros(n, dtype=np.int64), "counter": np.zeros(1, dtype=np.int64),
+                "zeros": [np.zeros(n, dtype=np.int64) for _ in range(5)],
+                "lists": [np.empty(n, dtype=np.int64) for _ in range(4)],
+                "common": [np.empty(dmax, dtype=np.int64) for _ in range(3)],
+                "remote": None,
+            }
+            self.local.scratch = scratch
+        return scratch
+
+    def triangles(self, u0, u1, t):
+        s = self._scratch()
+        self.kernels.edge_triangles(u0, u1, self.g.indptr, self.g.indices, s["mark"], t)
+
+    def statistics(self, u0, u1, deg, t, out_ptr, out_idx, arrays):
+        s = self._scratch()
+        self.kernels.edge_statistics(
+            u0, u1, self.g.indptr, self.g.indices, deg, t, out_ptr, out_idx,
+            s["mark"], s["zeros"][0], s["lists"][0], s["stamp"], s["inner"], s["common"][0], s["counter"],
+            *arrays,
+        )
+
+    def columns(self, u0, u1, per_slot, node_stats, slot_stats, out, remote_factory):
+        s = self._scratch()
+        if s["remote"] is None and not per_slot:
+            s["remote"] = remote_factory()
+        remote = s["remote"] if not per_slot else np.zeros((1, 3), dtype=np.int64)
+        c, ct, w3, erow, cnt = s["zeros"]
+        self.kernels.rooted_counts(
+            u0, u1, per_slot, self.g.indptr, self.g.indices, *node_stats, *slot_stats, out, remote,
+            s["mark"], s["stamp"], s["counter"], c, ct, w3, erow, cnt, *s["lists"], *s["common"],
+        )
+        return remote
+
+
+def rooted_columns(g: CSRGraph, *, per_slot: bool, num_threads: int = 1):
+    """The kernels' columns ``h``: ``int64[2m, 82]`` per CSR slot
+    (``per_slot``) or ``int64[n, 82]`` summed per root, plus ``int64[n, 3]``
+    of the remote columns (zeros when ``per_slot``) and the reverse slots."""
+    n = g.num_nodes
+    indptr, indices = g.indptr, g.indices
+    deg = g.degrees.astype(np.int64)
+    if n and int(deg.max()) > MAX_DEGREE:
+        raise ValueError(
+            f"graph: a node has degree {int(deg.max())}; five-node counts are exact in int64 only up to "
+            f"degree {MAX_DEGREE} (remove or split the hub, or count graphlets on up to 4 nodes)"
+        )
+    passes = _NumbaPasses(g)
+    chunks = _chunks(g, 1 if g.num_edges < 2_000 else 16 * num_threads)
+    pool = ThreadPoolExecutor(num_threads) if num_threads > 1 and len(chunks) > 1 else None
+
+    def run(function):
+        if pool is None:
+            return [function(u0, u1) for u0, u1 in chunks]
+        return list(pool.map(lambda bounds: function(*bounds), chunks))
+
+    try:
+        slots = indices.shape[0]
+        rev = _reverse_slots(g)
+        t = np.zeros(slots, dtype=np.int64)
+        run(lambda u0, u1: passes.triangles(u0, u1, t))
+        tri = _row_sums(indptr, t) // 2
+        s1 = _row_sums(indptr, deg[indices])
+        s2 = _row_sums(indptr, deg[indices] ** 2)
+        w3n = _row_sums(indptr, s1[indices])
+        q1 = _row_sums(indptr, tri[indices])
+        p1 = _row_sums(indptr, t * deg[indices])
+        dg = _row_sums(indptr, t * t)
+        out_ptr, out_idx = _degree_order(g)
+        a3, td, tt, k4, k5 = (np.zeros(slots, dtype=np.int64) for _ in range(5))
+        c4h = np.zeros(n, dtype=np.int64)
+        run(lambda u0, u1: passes.statistics(u0, u1, deg, t, out_ptr, out_idx, (a3, td, tt, k4, k5, c4h)))
+        dt = _row_sums(indptr, tt[rev])
+        k4n = _row_sums(indptr, k4) // 3
+        out = np.zeros((slots if per_slot else n, NUM_QUANTITIES), dtype=np.int64)
+        node_stats = (rev, deg, s1, s2, w3n, tri, q1, p1, dg, dt, c4h, k4n)
+        slot_stats = (t, a3, td, tt, k4, k5)
+        remotes = run(lambda u0, u1: passes.columns(
+            u0, u1, per_slot, node_stats, slot_stats, out,
+            lambda: np.zeros((n, len(REMOTE_NODE_ORBITS)), dtype=np.int64)))
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    remote = np.zeros((n, len(REMOTE_NODE_ORBITS)), dtype=np.int64)
+    for array in {id(r): r for r in remotes}.values():
+        if array.shape[0] == n:
+            remote += array
+    return out, remote, rev
+
+
+def node_counts5(g: CSRGraph, num_threads: int = 1) -> np.ndarray:
+    """``int64[n, 73]`` induced node orbit counts of graphlets on 2-5 nodes."""
+    out, remote, _ = rooted_columns(g, per_slot=False, num_threads=num_threads)
+    return solve_nodes(out, remote, g.degrees.astype(np.int64))
+
+
+def edge_counts5(g: CSRGraph, num_threads: int = 1) -> np.ndarray:
+    """``int64[m, 68]`` induced edge orbit counts, edges ``u < v`` in CSR order."""
+    out, _, rev = rooted_columns(g, per_slot=True, num_threads=num_threads)
+    rows = np.repeat(np.arange(g.num_nodes, dtype=np.int64), g.degrees)
+    forward = np.flatnonzero(rows < g.indices)
+    return solve_edges(out[forward], out[rev[forward]])

@@ -1,0 +1,349 @@
+"""The linear system behind the five-node counts: rooted homomorphism counts
+(what the kernels compute) in terms of induced orbit counts (what users get).
+
+For a pattern ``P`` (one of the graphlets) with a root edge ``(a, b)`` and an
+ordered edge ``(x, y)`` of the graph, the kernels compute the homomorphism
+count
+
+.. math::
+
+    h_{P,ab}(x, y) = \\#\\{\\varphi : V(P) \\to V(G) \\text{ edge-preserving},\\
+    \\varphi(a) = x, \\varphi(b) = y\\},
+
+with no distinctness required (node images may coincide), so every count is
+a plain sum of products of neighbourhood statistics. The image of such a map
+is a connected node set ``S`` holding ``x`` and ``y``, and the map is a
+node-surjective homomorphism onto the induced subgraph ``G[S]``; grouping the
+maps by ``S`` gives
+
+.. math::
+
+    h_{P,ab}(x, y) = \\sum_{k} \\mathrm{surj}(P, ab \\to G_k, r_k s_k)\\; I_k(x, y),
+
+where ``k`` runs over the *directed* edge orbits of the graphlets on 2-5
+nodes (an ordered edge ``(r_k, s_k)`` of graphlet ``G_k`` up to automorphism),
+``I_k(x, y)`` counts the induced graphlets holding ``(x, y)`` on ``k``, and the
+coefficient counts the node-surjective homomorphisms ``P -> G_k`` sending
+``(a, b)`` to ``(r_k, s_k)``. On five nodes a surjective map is a bijection,
+so the coefficient is nonzero only when ``G_k`` contains ``P`` as a spanning
+subgraph: with the unknowns ordered by node count, then by decreasing edge
+count, and one pattern per directed orbit (its own graphlet), the system is
+triangular with the automorphism counts on the diagonal and is solved by
+exact integer back-substitution. Node orbits work the same way with a single
+root. :func:`derive` computes every coefficient from :data:`GRAPHLETS`;
+``docs/counts5.rst`` lists the patterns and how each count is computed.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from itertools import permutations
+from typing import NamedTuple
+
+import numpy as np
+
+from graphrep.orbits.graphlets import GRAPHLETS, NUM_EDGE_ORBITS, NUM_NODE_ORBITS
+
+__all__ = ["Quantity", "QUANTITIES", "NUM_QUANTITIES", "derive", "solve_nodes", "solve_edges"]
+
+
+class Quantity(NamedTuple):
+    """Column of the kernels' output: ``h_{P,ab}(x, y)`` for graphlet ``P``
+    with root edge ``(a, b)`` (its own node labels), and how it is computed."""
+
+    graphlet: int
+    a: int
+    b: int
+    formula: str
+
+
+# The kernels' columns, in order. Notation: d degree, t(u, v) triangles on an
+# edge, C = N(x) & N(y), c(p) = |N(x) & N(p)| (the root's 2-walk row), and the
+# node and edge statistics named in docs/counts5.rst.
+QUANTITIES: tuple[Quantity, ...] = tuple(Quantity(*q) for q in [
+    (1, 0, 1, "d(x)"),
+    (1, 1, 0, "d(y)"),
+    (2, 0, 1, "t"),
+    (3, 3, 0, "s1(y)"),
+    (3, 0, 1, "d(x) d(y)"),
+    (4, 0, 3, "d(y)^2"),
+    (4, 3, 0, "d(x)^2"),
+    (5, 0, 1, "A3"),
+    (6, 0, 3, "2 tri(y)"),
+    (6, 1, 2, "Td"),
+    (6, 3, 0, "2 tri(x)"),
+    (6, 3, 1, "t d(x)"),
+    (7, 1, 0, "sum_C t(y,w)"),
+    (7, 0, 2, "t^2"),
+    (8, 0, 1, "2 k4"),
+    (9, 4, 0, "w3(y)"),
+    (9, 0, 4, "w3(x)"),
+    (9, 1, 0, "d(y) s1(x)"),
+    (10, 0, 4, "s2(y)"),
+    (10, 1, 3, "d(y) s1(y)"),
+    (10, 4, 0, "s2(x)"),
+    (10, 3, 4, "d(x)^2 d(y)"),
+    (11, 0, 4, "d(y)^3"),
+    (11, 4, 0, "d(x)^3"),
+    (12, 4, 0, "p1(y)"),
+    (12, 1, 0, "d(y) Td"),
+    (12, 0, 2, "d(x) d(y) t"),
+    (13, 0, 4, "2 q1(y)"),
+    (13, 4, 0, "2 q1(x)"),
+    (13, 1, 2, "sum_C s1(w)"),
+    (13, 3, 4, "2 tri(x) d(y)"),
+    (13, 3, 1, "t s1(x)"),
+    (14, 0, 4, "2 tri(y) d(y)"),
+    (14, 2, 3, "sum_C d(w)^2"),
+    (14, 4, 0, "2 tri(x) d(x)"),
+    (14, 4, 2, "t d(x)^2"),
+    (15, 0, 1, "sum_{p in N(y)} W3(p)"),
+    (16, 0, 1, "C4h(y)"),
+    (16, 2, 3, "sum_{p in N(y)} d(p) c(p)"),
+    (16, 3, 1, "d(y) A3"),
+    (16, 1, 0, "C4h(x)"),
+    (17, 0, 1, "Dg(y)"),
+    (17, 3, 1, "d(y) sum_C t(y,w)"),
+    (17, 2, 1, "d(y) t^2"),
+    (17, 1, 0, "Dg(x)"),
+    (17, 2, 3, "sum_C d(w) t(x,w)"),
+    (18, 0, 1, "sum_C 2 tri(w)"),
+    (18, 4, 0, "2 t tri(x)"),
+    (19, 0, 1, "Dt(y)"),
+    (19, 2, 3, "sum_C Td(y,w)"),
+    (19, 1, 0, "Dt(x)"),
+    (19, 3, 4, "t Td"),
+    (19, 1, 3, "d(x) sum_C t(y,w)"),
+    (20, 0, 2, "sum_{p in N(y)} c(p)^2"),
+    (21, 1, 2, "sum_{p in N(y)} ct(p)"),
+    (21, 4, 0, "sum_C A3(y,w)"),
+    (21, 0, 3, "t A3"),
+    (21, 1, 0, "sum_{q in N(y)} t(y,q) c(q)"),
+    (22, 0, 3, "sum_C t(y,w)^2"),
+    (22, 3, 4, "t^3"),
+    (23, 0, 4, "6 K4(y)"),
+    (23, 1, 2, "sum_C d(w) kappa(w)"),
+    (23, 4, 0, "6 K4(x)"),
+    (23, 1, 4, "d(y) sum_C kappa(w)"),
+    (24, 0, 1, "sum_C TT(y->w)"),
+    (24, 3, 4, "sum_C t(w,x) t(w,y)"),
+    (24, 1, 0, "sum_C TT(x->w)"),
+    (24, 4, 0, "sum_C TT(w->x)"),
+    (24, 1, 3, "t sum_C t(x,w)"),
+    (25, 0, 3, "sum_{u in N(y)} e(u)"),
+    (25, 2, 4, "S_all"),
+    (25, 0, 2, "sum_C sum_{u in N(w) & N(y)} c(u)"),
+    (26, 2, 3, "sum_C 2 k4(y,w)"),
+    (26, 0, 1, "sum_C sum_{u in N(w) & C} t(w,u)"),
+    (26, 3, 4, "2 t k4"),
+    (26, 0, 3, "sum_C t(y,w) kappa(w)"),
+    (27, 0, 4, "S_y"),
+    (27, 4, 0, "S_x"),
+    (27, 0, 1, "rim sweep"),
+    (28, 1, 0, "K4 sweep"),
+    (28, 1, 3, "sum_C kappa(w)^2"),
+    (29, 0, 1, "6 k5"),
+])
+NUM_QUANTITIES = len(QUANTITIES)
+_COLUMN = {(q.graphlet, q.a, q.b): i for i, q in enumerate(QUANTITIES)}
+# Node orbits whose rooted count is only available from the other end of an
+# edge (the kernels add h(x, y) to node y): orbit -> kernel column.
+REMOTE_NODE_ORBITS = {49: _COLUMN[20, 0, 2], 62: _COLUMN[25, 0, 3], 70: _COLUMN[28, 1, 0]}
+
+
+class DirectedOrbit(NamedTuple):
+    """An ordered edge ``(r, s)`` of graphlet ``graphlet`` up to automorphism;
+    ``edge_orbit`` is its undirected (ORCA) edge orbit, -1 on G0."""
+
+    graphlet: int
+    r: int
+    s: int
+    edge_orbit: int
+
+
+def _adjacency(graphlet) -> list[set[int]]:
+    adj = [set() for _ in range(graphlet.num_nodes)]
+    for a, b in graphlet.edges:
+        adj[a].add(b)
+        adj[b].add(a)
+    return adj
+
+
+def _automorphisms(graphlet) -> list[tuple[int, ...]]:
+    edges = {frozenset(e) for e in graphlet.edges}
+    return [p for p in permutations(range(graphlet.num_nodes))
+            if all(frozenset((p[a], p[b])) in edges for a, b in graphlet.edges)]
+
+
+@lru_cache(maxsize=None)
+def directed_orbits() -> tuple[DirectedOrbit, ...]:
+    """All 114 directed edge orbits of G0..G29."""
+    found = []
+    for g in GRAPHLETS:
+        autos = _automorphisms(g)
+        seen = set()
+        edge_orbit = dict(zip(g.edges, g.edge_orbits))
+        for a, b in g.edges:
+            for r, s in ((a, b), (b, a)):
+                if (r, s) not in seen:
+                    seen |= {(p[r], p[s]) for p in autos}
+                    found.append(DirectedOrbit(g.index, r, s, edge_orbit[min(r, s), max(r, s)]))
+    return tuple(found)
+
+
+def _surjections(pattern, fixed: dict[int, int], target) -> int:
+    """Node-surjective homomorphisms ``pattern -> target`` extending ``fixed``."""
+    p_adj, t_adj = _adjacency(pattern), _adjacency(target)
+    order = sorted(range(pattern.num_nodes), key=lambda v: (v not in fixed, v))
+    image = dict(fixed)
+    for v, w in fixed.items():
+        if any(u in image and image[u] not in t_adj[w] for u in p_adj[v]):
+            return 0
+
+    def extend(i: int) -> int:
+        if i == len(order):
+            return int(len(set(image.values())) == target.num_nodes)
+        v = order[i]
+        if v in fixed:
+            return extend(i + 1)
+        total = 0
+        for w in range(target.num_nodes):
+            if all(image[u] in t_adj[w] for u in p_adj[v] if u in image):
+                image[v] = w
+                total += extend(i + 1)
+                del image[v]
+        return total
+
+    return extend(0)
+
+
+def _solve_order(graphlets: list[int]) -> list[int]:
+    """Unknowns in back-substitution order: fewer nodes first, then denser."""
+    return sorted(range(len(graphlets)), key=lambda i: (GRAPHLETS[graphlets[i]].num_nodes,
+                                                        -len(GRAPHLETS[graphlets[i]].edges)))
+
+
+class System(NamedTuple):
+    """``h = M I`` for one kind of unknown (node orbits or directed edge
+    orbits): ``sources[i]`` says how to read the rooted count of unknown
+    ``i`` off the kernels' columns, ``matrix[i, j]`` is the coefficient of
+    unknown ``j`` in it, ``order`` the back-substitution order."""
+
+    sources: tuple
+    matrix: np.ndarray
+    order: tuple[int, ...]
+
+
+@lru_cache(maxsize=None)
+def derive() -> tuple[System, System]:
+    """The node system (73 node orbits) and the edge system (114 directed
+    edge orbits), every coefficient counted from the graphlet tables.
+
+    Node unknown ``o`` is read as ``("forward", column)`` (the sum of the
+    column over the node's edges ``(x, y)``), ``("remote", column)`` (the sum
+    over edges ``(y, x)``) or ``("degree",)`` for orbit 0; directed edge
+    unknown ``k`` as ``(column, reversed)`` (the column at ``(x, y)`` or at
+    ``(y, x)``), or ``None`` for G0, whose count is 1.
+    """
+    orbits = directed_orbits()
+    # edge system: the pattern of directed orbit k is its own graphlet rooted at (r, s)
+    edge_sources = []
+    for k in orbits:
+        if k.graphlet == 0:
+            edge_sources.append(None)
+            continue
+        autos = _automorphisms(GRAPHLETS[k.graphlet])
+        for p in autos:
+            r, s = p[k.r], p[k.s]
+            if (k.graphlet, r, s) in _COLUMN:
+                edge_sources.append((_COLUMN[k.graphlet, r, s], False))
+                break
+            if (k.graphlet, s, r) in _COLUMN:
+                edge_sources.append((_COLUMN[k.graphlet, s, r], True))
+                break
+        else:
+            raise AssertionError(f"no kernel column for directed orbit {k}")
+    edge_matrix = np.zeros((len(orbits), len(orbits)), dtype=np.int64)
+    for i, k in enumerate(orbits):
+        pattern = GRAPHLETS[k.graphlet]
+        for j, target in enumerate(orbits):
+            if GRAPHLETS[target.graphlet].num_nodes <= pattern.num_nodes:
+                edge_matrix[i, j] = _surjections(pattern, {k.r: target.r, k.s: target.s},
+                                                 GRAPHLETS[target.graphlet])
+    edge_order = _solve_order([k.graphlet for k in orbits])
+
+    # node system: orbit o is rooted at a node of orbit o of its graphlet
+    node_sources, node_patterns = [], []
+    for o in range(NUM_NODE_ORBITS[5]):
+        g = next(g for g in GRAPHLETS if o in g.node_orbits)
+        if o == 0:
+            node_sources.append(("degree",))
+            node_patterns.append((g, 0))
+            continue
+        if o in REMOTE_NODE_ORBITS:
+            column = REMOTE_NODE_ORBITS[o]
+            node_sources.append(("remote", column))
+            node_patterns.append((g, QUANTITIES[column].b))
+            continue
+        column = next(i for i, q in enumerate(QUANTITIES) if q.graphlet == g.index and g.node_orbits[q.a] == o)
+        node_sources.append(("forward", column))
+        node_patterns.append((g, QUANTITIES[column].a))
+    node_matrix = np.zeros((NUM_NODE_ORBITS[5],) * 2, dtype=np.int64)
+    for o, (pattern, root) in enumerate(node_patterns):
+        for o2 in range(NUM_NODE_ORBITS[5]):
+            target = next(g for g in GRAPHLETS if o2 in g.node_orbits)
+            if target.num_nodes <= pattern.num_nodes:
+                node_matrix[o, o2] = _surjections(pattern, {root: target.node_orbits.index(o2)}, target)
+    node_order = _solve_order([next(g.index for g in GRAPHLETS if o in g.node_orbits)
+                               for o in range(NUM_NODE_ORBITS[5])])
+    return (System(tuple(node_sources), node_matrix, tuple(node_order)),
+            System(tuple(edge_sources), edge_matrix, tuple(edge_order)))
+
+
+def _back_substitute(h: np.ndarray, system: System) -> np.ndarray:
+    """Solves ``h = M I`` row-wise in place of ``h`` (``int64[rows, unknowns]``);
+    each division is exact."""
+    matrix = system.matrix
+    for i in system.order:
+        for j in np.flatnonzero(matrix[i]):
+            if j != i:
+                h[:, i] -= matrix[i, j] * h[:, j]
+        h[:, i] //= matrix[i, i]
+    return h
+
+
+def solve_nodes(forward: np.ndarray, remote: np.ndarray, degrees: np.ndarray) -> np.ndarray:
+    """``int64[n, 73]`` induced node orbit counts from the kernels' per-node
+    sums ``forward[n, NUM_QUANTITIES]`` and ``remote[n, 3]`` (columns of
+    :data:`REMOTE_NODE_ORBITS`, in its order)."""
+    system, _ = derive()
+    remote_index = {column: i for i, column in enumerate(REMOTE_NODE_ORBITS.values())}
+    h = np.empty((forward.shape[0], NUM_NODE_ORBITS[5]), dtype=np.int64)
+    for o, source in enumerate(system.sources):
+        if source[0] == "degree":
+            h[:, o] = degrees
+        elif source[0] == "forward":
+            h[:, o] = forward[:, source[1]]
+        else:
+            h[:, o] = remote[:, remote_index[source[1]]]
+    return _back_substitute(h, system)
+
+
+def solve_edges(values: np.ndarray, reverse: np.ndarray) -> np.ndarray:
+    """``int64[m, 68]`` induced edge orbit counts of the edges whose slots
+    are ``values[m, NUM_QUANTITIES]`` (kernel columns at ``(x, y)``) and
+    ``reverse`` (the same at ``(y, x)``)."""
+    _, system = derive()
+    orbits = directed_orbits()
+    h = np.empty((values.shape[0], len(orbits)), dtype=np.int64)
+    for k, source in enumerate(system.sources):
+        if source is None:
+            h[:, k] = 1
+        else:
+            column, flipped = source
+            h[:, k] = (reverse if flipped else values)[:, column]
+    induced = _back_substitute(h, system)
+    counts = np.zeros((values.shape[0], NUM_EDGE_ORBITS[5]), dtype=np.int64)
+    for k, orbit in enumerate(orbits):
+        if orbit.edge_orbit >= 0:
+            counts[:, orbit.edge_orbit] += induced[:, k]
+    return counts
