@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from graphrep.graph import CSRGraph
+from graphrep.utils import progress
 from graphrep.orbits._system5 import NUM_QUANTITIES, REMOTE_NODE_ORBITS, solve_edges, solve_nodes
 
 __all__ = ["rooted_columns", "node_counts5", "edge_counts5", "MAX_DEGREE"]
@@ -61,83 +62,24 @@ def _chunks(g: CSRGraph, parts: int) -> list[tuple[int, int]]:
     return list(zip(edges[:-1].tolist(), edges[1:].tolist()))
 
 
-class _NumbaPasses:
-    """The three passes as Numba calls with per-thread scratch."""
+class _NumbaCounts:
+    """The three passes as Numba calls (``nogil``) with per-thread scratch:
+    the constructor runs passes 1-2 over ``chunks`` on ``pool``;
+    :meth:`columns` runs pass 3 on one root range in the calling thread."""
 
-    def __init__(self, g: CSRGraph):
+    def __init__(self, g: CSRGraph, per_slot: bool, chunks, pool):
         from graphrep.orbits import _numba_counts5 as kernels
 
-        self.kernels = kernels
-        self.g = g
+        self.kernels, self.g, self.per_slot = kernels, g, per_slot
         self.local = threading.local()
-
-    def _scratch(self):
-        scratch = getattr(self.local, "scratch", None)
-        if scratch is None:
-            n = self.g.num_nodes
-            dmax = int(self.g.degrees.max(initial=0)) + 1
-            scratch = {
-                "mark": np.full(n, -1, dtype=np.int64), "stamp": np.zeros(n, dtype=np.int64),
-                "inner": np.zeros(n, dtype=np.int64), "counter": np.zeros(1, dtype=np.int64),
-                "zeros": [np.zeros(n, dtype=np.int64) for _ in range(5)],
-                "lists": [np.empty(n, dtype=np.int64) for _ in range(4)],
-                "common": [np.empty(dmax, dtype=np.int64) for _ in range(3)],
-                "remote": None,
-            }
-            self.local.scratch = scratch
-        return scratch
-
-    def triangles(self, u0, u1, t):
-        s = self._scratch()
-        self.kernels.edge_triangles(u0, u1, self.g.indptr, self.g.indices, s["mark"], t)
-
-    def statistics(self, u0, u1, deg, t, out_ptr, out_idx, arrays):
-        s = self._scratch()
-        self.kernels.edge_statistics(
-            u0, u1, self.g.indptr, self.g.indices, deg, t, out_ptr, out_idx,
-            s["mark"], s["zeros"][0], s["lists"][0], s["stamp"], s["inner"], s["common"][0], s["counter"],
-            *arrays,
-        )
-
-    def columns(self, u0, u1, per_slot, node_stats, slot_stats, out, remote_factory):
-        s = self._scratch()
-        if s["remote"] is None and not per_slot:
-            s["remote"] = remote_factory()
-        remote = s["remote"] if not per_slot else np.zeros((1, 3), dtype=np.int64)
-        c, ct, w3, erow, cnt = s["zeros"]
-        self.kernels.rooted_counts(
-            u0, u1, per_slot, self.g.indptr, self.g.indices, *node_stats, *slot_stats, out, remote,
-            s["mark"], s["stamp"], s["counter"], c, ct, w3, erow, cnt, *s["lists"], *s["common"],
-        )
-        return remote
-
-
-def rooted_columns(g: CSRGraph, *, per_slot: bool, num_threads: int = 1):
-    """The kernels' columns ``h``: ``int64[2m, 82]`` per CSR slot
-    (``per_slot``) or ``int64[n, 82]`` summed per root, plus ``int64[n, 3]``
-    of the remote columns (zeros when ``per_slot``) and the reverse slots."""
-    n = g.num_nodes
-    indptr, indices = g.indptr, g.indices
-    deg = g.degrees.astype(np.int64)
-    if n and int(deg.max()) > MAX_DEGREE:
-        raise ValueError(
-            f"graph: a node has degree {int(deg.max())}; five-node counts are exact in int64 only up to "
-            f"degree {MAX_DEGREE} (remove or split the hub, or count graphlets on up to 4 nodes)"
-        )
-    passes = _NumbaPasses(g)
-    chunks = _chunks(g, 1 if g.num_edges < 2_000 else 16 * num_threads)
-    pool = ThreadPoolExecutor(num_threads) if num_threads > 1 and len(chunks) > 1 else None
-
-    def run(function):
-        if pool is None:
-            return [function(u0, u1) for u0, u1 in chunks]
-        return list(pool.map(lambda bounds: function(*bounds), chunks))
-
-    try:
+        self.remotes: list[np.ndarray] = []
+        n, indptr, indices = g.num_nodes, g.indptr, g.indices
         slots = indices.shape[0]
-        rev = _reverse_slots(g)
+        deg = g.degrees.astype(np.int64)
+        self.reverse_slots = rev = _reverse_slots(g)
         t = np.zeros(slots, dtype=np.int64)
-        run(lambda u0, u1: passes.triangles(u0, u1, t))
+        _map(pool, lambda u0, u1: kernels.edge_triangles(u0, u1, indptr, indices, self._scratch()["mark"], t),
+             chunks)
         tri = _row_sums(indptr, t) // 2
         s1 = _row_sums(indptr, deg[indices])
         s2 = _row_sums(indptr, deg[indices] ** 2)
@@ -148,34 +90,107 @@ def rooted_columns(g: CSRGraph, *, per_slot: bool, num_threads: int = 1):
         out_ptr, out_idx = _degree_order(g)
         a3, td, tt, k4, k5 = (np.zeros(slots, dtype=np.int64) for _ in range(5))
         c4h = np.zeros(n, dtype=np.int64)
-        run(lambda u0, u1: passes.statistics(u0, u1, deg, t, out_ptr, out_idx, (a3, td, tt, k4, k5, c4h)))
+
+        def statistics(u0, u1):
+            s = self._scratch()
+            kernels.edge_statistics(u0, u1, indptr, indices, deg, t, out_ptr, out_idx, s["mark"], s["zeros"][0],
+                                    s["lists"][0], s["stamp"], s["inner"], s["common"][0], s["counter"],
+                                    a3, td, tt, k4, k5, c4h)
+
+        _map(pool, statistics, chunks)
         dt = _row_sums(indptr, tt[rev])
         k4n = _row_sums(indptr, k4) // 3
-        out = np.zeros((slots if per_slot else n, NUM_QUANTITIES), dtype=np.int64)
-        node_stats = (rev, deg, s1, s2, w3n, tri, q1, p1, dg, dt, c4h, k4n)
-        slot_stats = (t, a3, td, tt, k4, k5)
-        remotes = run(lambda u0, u1: passes.columns(
-            u0, u1, per_slot, node_stats, slot_stats, out,
-            lambda: np.zeros((n, len(REMOTE_NODE_ORBITS)), dtype=np.int64)))
+        self.node_stats = (rev, deg, s1, s2, w3n, tri, q1, p1, dg, dt, c4h, k4n)
+        self.slot_stats = (t, a3, td, tt, k4, k5)
+        self.out = np.zeros((slots if per_slot else n, NUM_QUANTITIES), dtype=np.int64)
+
+    def _scratch(self) -> dict:
+        scratch = getattr(self.local, "scratch", None)
+        if scratch is None:
+            n = self.g.num_nodes
+            dmax = int(self.g.degrees.max(initial=0)) + 1
+            scratch = {
+                "mark": np.full(n, -1, dtype=np.int64), "stamp": np.zeros(n, dtype=np.int64),
+                "inner": np.zeros(n, dtype=np.int64), "counter": np.zeros(1, dtype=np.int64),
+                "zeros": [np.zeros(n, dtype=np.int64) for _ in range(5)],
+                "lists": [np.empty(n, dtype=np.int64) for _ in range(4)],
+                "common": [np.empty(dmax, dtype=np.int64) for _ in range(3)],
+                "remote": np.zeros((n if not self.per_slot else 1, len(REMOTE_NODE_ORBITS)), dtype=np.int64),
+            }
+            self.remotes.append(scratch["remote"])
+            self.local.scratch = scratch
+        return scratch
+
+    def columns(self, u0: int, u1: int) -> None:
+        s = self._scratch()
+        c, ct, w3, erow, cnt = s["zeros"]
+        self.kernels.rooted_counts(
+            u0, u1, self.per_slot, self.g.indptr, self.g.indices, *self.node_stats, *self.slot_stats, self.out,
+            s["remote"], s["mark"], s["stamp"], s["counter"], c, ct, w3, erow, cnt, *s["lists"], *s["common"],
+        )
+
+    def remote(self) -> np.ndarray:
+        total = np.zeros((self.g.num_nodes, len(REMOTE_NODE_ORBITS)), dtype=np.int64)
+        if not self.per_slot:
+            for array in self.remotes:
+                total += array
+        return total
+
+
+def _map(pool, function, chunks) -> list:
+    if pool is None:
+        return [function(u0, u1) for u0, u1 in chunks]
+    return list(pool.map(lambda bounds: function(*bounds), chunks))
+
+
+def rooted_columns(g: CSRGraph, *, per_slot: bool, backend: str = "numba", num_threads: int = 1,
+                   desc: str = "five-node counts"):
+    """The kernels' columns ``h``: ``int64[2m, 82]`` per CSR slot
+    (``per_slot``) or ``int64[n, 82]`` summed per root; ``int64[n, 3]``, the
+    remote columns (zeros when ``per_slot``); and the reverse slots."""
+    deg = g.degrees
+    if g.num_nodes and int(deg.max()) > MAX_DEGREE:
+        raise ValueError(
+            f"graph: a node has degree {int(deg.max())}; five-node counts are exact in int64 only up to "
+            f"degree {MAX_DEGREE} (remove or split the hub, or count graphlets on up to 4 nodes)"
+        )
+    small = g.num_edges < 2_000
+    if backend == "cpp":
+        from graphrep import _core
+
+        counts = _core.Counts5(g.indptr, g.indices, per_slot, num_threads)
+        # OpenMP splits each call; several calls feed the progress bar
+        chunks, pool = _chunks(g, 1 if small else 32), None
+        run = counts.columns
+    else:
+        chunks = _chunks(g, 1 if small else 16 * num_threads)
+        pool = ThreadPoolExecutor(num_threads) if num_threads > 1 and len(chunks) > 1 else None
+    try:
+        if backend != "cpp":
+            counts = _NumbaCounts(g, per_slot, chunks, pool)
+            run = counts.columns
+        results = (pool.map(lambda bounds: run(*bounds), chunks) if pool is not None
+                   else (run(u0, u1) for u0, u1 in chunks))
+        with progress(total=g.num_nodes, desc=desc) as bar:
+            for (u0, u1), _ in zip(chunks, results):
+                bar.update(u1 - u0)
     finally:
         if pool is not None:
-            pool.shutdown()
-    remote = np.zeros((n, len(REMOTE_NODE_ORBITS)), dtype=np.int64)
-    for array in {id(r): r for r in remotes}.values():
-        if array.shape[0] == n:
-            remote += array
-    return out, remote, rev
+            pool.shutdown(cancel_futures=True)
+    return counts.out, counts.remote(), counts.reverse_slots
 
 
-def node_counts5(g: CSRGraph, num_threads: int = 1) -> np.ndarray:
+def node_counts5(g: CSRGraph, backend: str = "numba", num_threads: int = 1) -> np.ndarray:
     """``int64[n, 73]`` induced node orbit counts of graphlets on 2-5 nodes."""
-    out, remote, _ = rooted_columns(g, per_slot=False, num_threads=num_threads)
+    out, remote, _ = rooted_columns(g, per_slot=False, backend=backend, num_threads=num_threads,
+                                    desc="five-node orbit counts")
     return solve_nodes(out, remote, g.degrees.astype(np.int64))
 
 
-def edge_counts5(g: CSRGraph, num_threads: int = 1) -> np.ndarray:
+def edge_counts5(g: CSRGraph, backend: str = "numba", num_threads: int = 1) -> np.ndarray:
     """``int64[m, 68]`` induced edge orbit counts, edges ``u < v`` in CSR order."""
-    out, _, rev = rooted_columns(g, per_slot=True, num_threads=num_threads)
+    out, _, rev = rooted_columns(g, per_slot=True, backend=backend, num_threads=num_threads,
+                                 desc="five-node edge orbit counts")
     rows = np.repeat(np.arange(g.num_nodes, dtype=np.int64), g.degrees)
     forward = np.flatnonzero(rows < g.indices)
     return solve_edges(out[forward], out[rev[forward]])

@@ -190,30 +190,37 @@ def directed_orbits() -> tuple[DirectedOrbit, ...]:
     return tuple(found)
 
 
+@lru_cache(maxsize=None)
+def _surjection_table(pattern_index: int, target_index: int) -> np.ndarray:
+    """``table[a, b, r, s]``: node-surjective homomorphisms from graphlet
+    ``pattern_index`` onto graphlet ``target_index`` sending ``a -> r`` and
+    ``b -> s`` (all maps tried at once: at most 5^5)."""
+    pattern, target = GRAPHLETS[pattern_index], GRAPHLETS[target_index]
+    p, k = pattern.num_nodes, target.num_nodes
+    adjacent = np.zeros((k, k), dtype=bool)
+    for r, s in target.edges:
+        adjacent[r, s] = adjacent[s, r] = True
+    maps = np.stack(np.unravel_index(np.arange(k ** p), (k,) * p), axis=1)
+    keep = np.ones(maps.shape[0], dtype=bool)
+    for a, b in pattern.edges:
+        keep &= adjacent[maps[:, a], maps[:, b]]
+    keep &= np.bitwise_or.reduce(1 << maps, axis=1) == (1 << k) - 1     # onto every node
+    maps = maps[keep]
+    table = np.zeros((p, p, k, k), dtype=np.int64)
+    for a in range(p):
+        for b in range(p):
+            np.add.at(table[a, b], (maps[:, a], maps[:, b]), 1)
+    return table
+
+
 def _surjections(pattern, fixed: dict[int, int], target) -> int:
-    """Node-surjective homomorphisms ``pattern -> target`` extending ``fixed``."""
-    p_adj, t_adj = _adjacency(pattern), _adjacency(target)
-    order = sorted(range(pattern.num_nodes), key=lambda v: (v not in fixed, v))
-    image = dict(fixed)
-    for v, w in fixed.items():
-        if any(u in image and image[u] not in t_adj[w] for u in p_adj[v]):
-            return 0
-
-    def extend(i: int) -> int:
-        if i == len(order):
-            return int(len(set(image.values())) == target.num_nodes)
-        v = order[i]
-        if v in fixed:
-            return extend(i + 1)
-        total = 0
-        for w in range(target.num_nodes):
-            if all(image[u] in t_adj[w] for u in p_adj[v] if u in image):
-                image[v] = w
-                total += extend(i + 1)
-                del image[v]
-        return total
-
-    return extend(0)
+    """Node-surjective homomorphisms ``pattern -> target`` extending ``fixed``
+    (one or two fixed nodes)."""
+    if target.num_nodes > pattern.num_nodes:
+        return 0
+    table = _surjection_table(pattern.index, target.index)
+    (a, r), (b, s) = (list(fixed.items()) * 2)[:2]
+    return int(table[a, b, r, s])
 
 
 def _solve_order(graphlets: list[int]) -> list[int]:
