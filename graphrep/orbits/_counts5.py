@@ -12,11 +12,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from graphrep.graph import CSRGraph
+from typing import Any
+
+from graphrep.graph import CSRGraph, as_graph
 from graphrep.utils import progress
 from graphrep.orbits._system5 import NUM_QUANTITIES, REMOTE_NODE_ORBITS, solve_edges, solve_nodes
 
-__all__ = ["rooted_columns", "node_counts5", "edge_counts5", "MAX_DEGREE"]
+__all__ = ["rooted_columns", "node_counts5", "edge_counts5", "orbit_counts5", "edge_orbit_counts5", "MAX_DEGREE"]
 
 # Every kernel value is at most d_max^4 (a homomorphism of a five-node
 # pattern rooted at a node chooses each other node among the neighbours of
@@ -194,3 +196,45 @@ def edge_counts5(g: CSRGraph, backend: str = "numba", num_threads: int = 1) -> n
     rows = np.repeat(np.arange(g.num_nodes, dtype=np.int64), g.degrees)
     forward = np.flatnonzero(rows < g.indices)
     return solve_edges(out[forward], out[rev[forward]])
+
+
+def _backend(backend: str, num_threads: int | None) -> tuple[str, int]:
+    from graphrep.orbits.adjacency import BACKENDS, _load_core, _num_threads
+
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    core = _load_core() if backend in ("auto", "cpp") else None
+    if backend == "cpp" and core is None:
+        raise ValueError("backend='cpp' but graphrep's C++ core is not built; use 'numba' or 'auto'")
+    return ("cpp" if core is not None else "numba"), _num_threads(num_threads, core)
+
+
+def orbit_counts5(graph: Any, *, backend: str = "auto", num_threads: int | None = None) -> np.ndarray:
+    """``int64[n, 73]``: how many induced graphlets on 2-5 nodes hold each
+    node on each orbit (Przulj's orbits 0..72).
+
+    Example:
+        >>> import networkx as nx
+        >>> orbit_counts5(nx.star_graph(4))[0, [0, 2, 7, 23]].tolist()
+        [4, 6, 4, 1]
+    """
+    g = as_graph(graph)
+    chosen, threads = _backend(backend, num_threads)
+    return node_counts5(g, chosen, threads)
+
+
+def edge_orbit_counts5(graph: Any, *, backend: str = "auto",
+                       num_threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(edges int64[m, 2], counts int64[m, 68])``: each edge ``u < v`` in
+    CSR order and how many induced graphlets on 3-5 nodes hold it on each
+    edge orbit (numbered as ORCA's ``orca edge 5``).
+
+    Example:
+        >>> import networkx as nx
+        >>> edges, counts = edge_orbit_counts5(nx.cycle_graph(5))
+        >>> counts[0, [0, 2, 3, 12, 13, 28]].tolist()
+        [2, 2, 1, 0, 0, 1]
+    """
+    g = as_graph(graph)
+    chosen, threads = _backend(backend, num_threads)
+    return g.edge_list(), edge_counts5(g, chosen, threads)
