@@ -1,7 +1,7 @@
 """NCN / NCNC cost: time per training epoch and peak memory (Cora, ogbl-ddi),
 and common-neighbour throughput for batch sizes 1k-64k.
 
-    python benchmarks/ncn.py --data-root /work/shared/data
+    python benchmarks/ncn.py --data-root DATA
 
 Each measurement runs in a fresh process, so "peak RSS" is that
 measurement's own peak resident memory (CPU) or peak allocated CUDA memory.

@@ -5,29 +5,127 @@
 // and t(x, y) = |N(x) & N(y)| on edges, one pass over the wedges u-c-v
 // collects
 //   k, Sd = sum_{c in C} d(c), Su = sum_{c in C} t(u, c), Sv = sum_{c in C} t(c, v),
-// the triangles give EC = edges inside C, and the sparse row product
+// the edges among N(u) give EC = edges inside C, and the sparse row product
 // A^2[u, :] A gives A3 = (A^3)[u, v]. Every one of the 28 counts is an
 // inclusion-exclusion over these, d, tri (triangles at a node) and
 // d2 (sum of the neighbours' degrees): no 4-node subgraph is enumerated.
+//
+// Only the aggregates the wanted keys read are collected (kKeyNeeds), and
+// nothing is stored per triangle: the memory is O(m) for the graph and the
+// edge triangle counts, O(n) scratch per thread, and the entries of the rows
+// being computed. Every large allocation goes through counted_allocate, so
+// running out of memory (or past the limit set by set_allocation_limit)
+// becomes a Python MemoryError, never an abort inside an OpenMP region.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
+#define GRAPHREP_MMAP_PAGES 1
+#endif
+
 namespace py = pybind11;
 using i64 = std::int64_t;
 
 namespace {
+
+// ---- counted allocation -----------------------------------------------------
+
+std::atomic<i64> g_allocated{0};
+std::atomic<i64> g_limit{-1};  // bytes; -1: no limit
+
+void* counted_allocate(std::size_t bytes) {
+  const i64 size = static_cast<i64>(bytes);
+  const i64 after = g_allocated.fetch_add(size) + size;
+  const i64 limit = g_limit.load();
+  void* memory = (limit >= 0 && after > limit) ? nullptr : std::malloc(bytes ? bytes : 1);
+  if (memory == nullptr) {
+    g_allocated.fetch_sub(size);
+    throw std::bad_alloc();
+  }
+  return memory;
+}
+
+void counted_free(void* memory, std::size_t bytes) {
+  g_allocated.fetch_sub(static_cast<i64>(bytes));
+  std::free(memory);
+}
+
+// Output pages are mapped and unmapped directly, so a drained page goes back
+// to the system at once instead of staying in the allocator's free lists.
+void* page_allocate(std::size_t bytes) {
+#ifdef GRAPHREP_MMAP_PAGES
+  const i64 size = static_cast<i64>(bytes);
+  const i64 after = g_allocated.fetch_add(size) + size;
+  const i64 limit = g_limit.load();
+  void* memory = (limit >= 0 && after > limit)
+                     ? MAP_FAILED
+                     : mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) {
+    g_allocated.fetch_sub(size);
+    throw std::bad_alloc();
+  }
+  return memory;
+#else
+  return counted_allocate(bytes);
+#endif
+}
+
+void page_free(void* memory, std::size_t bytes) {
+#ifdef GRAPHREP_MMAP_PAGES
+  g_allocated.fetch_sub(static_cast<i64>(bytes));
+  munmap(memory, bytes);
+#else
+  counted_free(memory, bytes);
+#endif
+}
+
+template <class T>
+struct Counted {
+  using value_type = T;
+  Counted() = default;
+  template <class U>
+  Counted(const Counted<U>&) {}
+  T* allocate(std::size_t count) { return static_cast<T*>(counted_allocate(count * sizeof(T))); }
+  void deallocate(T* memory, std::size_t count) { counted_free(memory, count * sizeof(T)); }
+  template <class U>
+  bool operator==(const Counted<U>&) const { return true; }
+  template <class U>
+  bool operator!=(const Counted<U>&) const { return false; }
+};
+
+template <class T>
+using Vec = std::vector<T, Counted<T>>;
+
+struct CoreMemoryError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+[[noreturn]] void out_of_memory(const char* what) {
+  const i64 limit = g_limit.load();
+  std::string message = std::string("graphrep's C++ orbit core ran out of memory while ") + what + " (" +
+                        std::to_string(g_allocated.load()) + " bytes held by the core";
+  if (limit >= 0) message += ", allocation limit " + std::to_string(limit) + " bytes";
+  throw CoreMemoryError(message + ")");
+}
+
+// ---- keys and what they read ------------------------------------------------
 
 constexpr int kNumKeys = 28;
 // Keys (positions in ORBIT_ADJACENCY_KEYS) an adjacent pair can have, and a
@@ -36,9 +134,34 @@ constexpr std::array<int, 19> kHop1Keys = {0, 1, 2, 4, 5, 6, 9, 11, 12, 14, 16, 
 constexpr std::array<int, 9> kHop23Keys = {3, 7, 8, 10, 13, 15, 21, 22, 26};
 constexpr int kHop3Key = 10;
 
-// Per-node accumulator, one 64-byte cache line.
+// Aggregates a key's formula reads (graphrep/orbits/plan.py keeps the same
+// table, KEY_NEEDS, and the tests check that both agree).
+enum Need : int { kK = 1, kSd = 2, kSu = 4, kSv = 8, kEc = 16, kA3 = 32, kTri = 64, kD2 = 128 };
+constexpr std::array<int, kNumKeys> kKeyNeeds = {
+    0,                                          // (1,0,0)
+    kK, kK, kK, kK,                             // (1,1,2) (1,2,1) (2,1,1) (1,3,3)
+    kK | kSd | kSu | kSv | kEc | kA3 | kTri | kD2,  // (1,4,5)
+    kK | kSd | kSu | kSv | kEc | kA3 | kTri | kD2,  // (1,5,4)
+    kK | kSv | kEc, kK | kSu | kEc,             // (2,4,5) (2,5,4)
+    kK | kSu | kSv | kEc | kA3,                 // (1,5,5)
+    kSu | kSv | kEc | kA3,                      // (3,4,4)
+    kK | kSv | kEc | kTri, kK | kSu | kEc | kTri,  // (1,6,7) (1,7,6)
+    kK | kSd | kSu | kSv | kEc,                 // (2,6,6)
+    kK | kSu | kSv | kEc | kA3,                 // (1,8,8)
+    kK | kEc,                                   // (2,8,8)
+    kSv | kEc | kTri, kSu | kEc | kTri,         // (1,9,11) (1,11,9)
+    kSd | kSu | kSv | kEc,                      // (1,10,10)
+    kK | kSv | kEc, kK | kSu | kEc,             // (1,10,11) (1,11,10)
+    kSv | kEc, kSu | kEc,                       // (2,9,10) (2,10,9)
+    kK | kSv | kEc, kK | kSu | kEc,             // (1,12,13) (1,13,12)
+    kK | kEc,                                   // (1,13,13)
+    kEc, kEc,                                   // (2,12,12) (1,14,14)
+};
+
+// Per-node accumulator, one 64-byte cache line. nbr == u marks the
+// neighbours of the current row u; mark == epoch marks N(c) for EC.
 struct Acc {
-  i64 k = 0, sd = 0, su = 0, sv = 0, ec = 0, a3 = 0, nbr = -1, pad = 0;
+  i64 k = 0, sd = 0, su = 0, sv = 0, ec = 0, a3 = 0, nbr = -1, mark = 0;
 };
 
 struct PairStats {
@@ -90,22 +213,88 @@ void distance_two_values(const PairStats& s, i64* vals) {
   vals[26] = s.ec;                                                // (2,12,12)
 }
 
-struct Scratch {
-  std::vector<Acc> acc;
-  std::vector<std::uint8_t> seen;
-  std::vector<i64> touched;
+// ---- output buffers ---------------------------------------------------------
+
+// One key's (column, value) entries from one thread, appended in pages of
+// kPage entries: no reallocation copies, and drain() hands them over in
+// order while freeing every page it has passed.
+class EntryPages {
+ public:
+  static constexpr int kShift = 14;
+  static constexpr i64 kPage = i64(1) << kShift;
+  static constexpr std::size_t kPageBytes = 2 * kPage * sizeof(i64);  // columns, then values
+
+  EntryPages() = default;
+  EntryPages(const EntryPages&) = delete;
+  EntryPages& operator=(const EntryPages&) = delete;
+  EntryPages(EntryPages&& other) noexcept
+      : pages_(std::move(other.pages_)), size_(other.size_), freed_(other.freed_) {
+    other.pages_.clear();
+    other.size_ = other.freed_ = 0;
+  }
+  ~EntryPages() { clear(); }
+
+  i64 size() const { return size_; }
+
+  void push(i64 col, i64 val) {
+    const i64 slot = size_ & (kPage - 1);
+    if (slot == 0) pages_.push_back(static_cast<i64*>(page_allocate(kPageBytes)));
+    i64* page = pages_[size_ >> kShift];
+    page[slot] = col;
+    page[kPage + slot] = val;
+    ++size_;
+  }
+
+  // Copies entries [begin, end) out; spans must come in increasing order.
+  void drain(i64 begin, i64 end, i64* cols, i64* vals) {
+    while (begin < end) {
+      const i64 page = begin >> kShift, slot = begin & (kPage - 1);
+      const i64 count = std::min(end - begin, kPage - slot);
+      std::memcpy(cols, pages_[page] + slot, count * sizeof(i64));
+      std::memcpy(vals, pages_[page] + kPage + slot, count * sizeof(i64));
+      cols += count;
+      vals += count;
+      begin += count;
+    }
+    for (; freed_ < (end >> kShift); ++freed_) release(freed_);
+  }
+
+  void clear() {
+    for (; freed_ < static_cast<i64>(pages_.size()); ++freed_) release(freed_);
+    pages_.clear();
+    size_ = freed_ = 0;
+  }
+
+ private:
+  void release(i64 page) {
+    page_free(pages_[page], kPageBytes);
+    pages_[page] = nullptr;
+  }
+
+  Vec<i64*> pages_;
+  i64 size_ = 0, freed_ = 0;
 };
 
-// Entries a thread emitted, kept across calls so their memory is reused;
-// a block of rows records which span of its thread's buffers it wrote.
 struct ThreadOutput {
-  std::array<std::vector<i64>, kNumKeys> cols, vals;
+  std::array<EntryPages, kNumKeys> keys;
 };
 
-struct BlockSpan {
-  int thread = 0;
+// Rows [first, done) of a chunk were computed by `thread`; its entries of
+// each key are [begin[key], end[key]) in that thread's pages.
+struct ChunkSpan {
+  int thread = -1;
+  i64 first = 0, done = 0;
   std::array<i64, kNumKeys> begin{}, end{};
 };
+
+struct Scratch {
+  Vec<Acc> acc;
+  Vec<std::uint8_t> seen;
+  Vec<i64> touched, ego;
+  i64 epoch = 0;
+};
+
+enum class Mode { kEntries, kRowSums, kRowNnz };
 
 int thread_count(int requested) {
 #ifdef _OPENMP
@@ -124,128 +313,233 @@ int thread_id() {
 #endif
 }
 
+using IndexArray = py::array_t<i64, py::array::c_style | py::array::forcecast>;
+
 class OrbitRows {
  public:
-  OrbitRows(py::array_t<i64, py::array::c_style | py::array::forcecast> indptr,
-            py::array_t<i64, py::array::c_style | py::array::forcecast> indices,
-            py::array_t<bool, py::array::c_style | py::array::forcecast> wanted, bool need_a3,
-            bool counts_only, int threads)
-      : indptr_(indptr.data(), indptr.data() + indptr.size()),
-        indices_(indices.data(), indices.data() + indices.size()),
-        need_a3_(need_a3),
+  OrbitRows(IndexArray indptr, IndexArray indices, py::array_t<bool, py::array::c_style | py::array::forcecast> wanted,
+            bool need_a3, bool counts_only, int threads)
+      : indptr_array_(std::move(indptr)),
+        indices_array_(std::move(indices)),
+        indptr_(indptr_array_.data()),
+        indices_(indices_array_.data()),
         counts_only_(counts_only),
         threads_(thread_count(threads)) {
     if (wanted.size() != kNumKeys) throw std::invalid_argument("wanted must have 28 entries");
     std::copy(wanted.data(), wanted.data() + kNumKeys, wanted_.begin());
-    n_ = static_cast<i64>(indptr_.size()) - 1;
-    py::gil_scoped_release release;
-    precompute();
-    scratch_.resize(threads_);
-    outputs_.resize(threads_);
+    n_ = static_cast<i64>(indptr_array_.size()) - 1;
+    int needs = 0;
+    bool hop1 = false;
+    for (int key = 0; key < kNumKeys; ++key)
+      if (wanted_[key]) needs |= kKeyNeeds[key];
+    for (int key : kHop1Keys) hop1 = hop1 || wanted_[key];
+    for (int key : kHop23Keys) far_ = far_ || wanted_[key];
+    if (!need_a3) needs &= ~kA3;
+    a3_far_ = (needs & kA3) && wanted_[kHop3Key];
+    a3_near_ = (needs & kA3) && hop1 && !a3_far_;
+    // k at every node within distance two: to classify far columns, and for
+    // the A3 gather on edges; otherwise the wedges only feed the neighbours
+    wedge_all_ = far_ || (needs & kA3);
+    wedge_near_ = !wedge_all_ && (needs & (kK | kSd | kSu | kSv));
+    need_t_ = needs & (kSu | kSv | kTri);
+    need_ec_ = needs & kEc;
+    need_tri_ = needs & kTri;
+    need_d2_ = needs & kD2;
+    try {
+      py::gil_scoped_release release;
+      precompute();
+      scratch_.resize(threads_);
+      outputs_.resize(threads_);
+    } catch (const std::bad_alloc&) {
+      out_of_memory("precomputing the triangle counts");
+    }
   }
 
   // Rows u0..u1-1: (row_stat[rows, 28], cols per key, vals per key); see
   // graphrep/orbits/_numba.py::orbit_rows for the exact contract.
   py::tuple operator()(i64 u0, i64 u1) {
+    py::tuple result = compute(u0, u1, -1);
+    return py::make_tuple(result[1], result[2], result[3]);
+  }
+
+  // Rows u0..u1-1, stopping once about max_entries entries are held (-1: no
+  // cap): every thread finishes the row it is on, so the overshoot is at most
+  // one row per thread. Returns (ranges[r, 2] of the rows done, row_stat[u1 -
+  // u0, 28] (zero for rows not done), cols per key, vals per key), the
+  // entries in row order over the ranges.
+  py::tuple compute(i64 u0, i64 u1, i64 max_entries) {
     if (u0 < 0 || u1 > n_ || u0 > u1) throw std::out_of_range("row range outside the graph");
-    const i64 rows = u1 - u0;
-    py::array_t<i64> row_stat({rows, static_cast<i64>(kNumKeys)});
-    i64* stat = row_stat.mutable_data();
-    std::fill(stat, stat + rows * kNumKeys, 0);
-    const i64 block = std::max<i64>(1, std::min<i64>(64, rows / (16 * threads_) + 1));
-    const i64 blocks = (rows + block - 1) / block;
-    std::vector<BlockSpan> spans(blocks);
-    for (auto& out : outputs_)
-      for (int key = 0; key < kNumKeys; ++key) {
-        out.cols[key].clear();
-        out.vals[key].clear();
-      }
+    try {
+      return compute_rows(u0, u1, max_entries);
+    } catch (const std::bad_alloc&) {
+      for (auto& out : outputs_)
+        for (auto& pages : out.keys) pages.clear();
+      out_of_memory("computing orbit adjacency rows");
+    }
+  }
+
+  // Exact number of entries of each key in each of `rows` (nothing stored).
+  py::array_t<i64> row_nnz(IndexArray rows) {
+    const i64 count = static_cast<i64>(rows.size());
+    const i64* row_ids = rows.data();
+    for (i64 i = 0; i < count; ++i)
+      if (row_ids[i] < 0 || row_ids[i] >= n_) throw std::out_of_range("row outside the graph");
+    py::array_t<i64> result({count, static_cast<i64>(kNumKeys)});
+    i64* stat = result.mutable_data();
+    std::fill(stat, stat + count * kNumKeys, 0);
+    std::atomic<bool> failed{false};
     {
       py::gil_scoped_release release;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
-      for (i64 b = 0; b < blocks; ++b) {
-        const int id = thread_id();
-        Scratch& scratch = thread_scratch(id);
-        ThreadOutput& out = outputs_[id];
-        BlockSpan& span = spans[b];
-        span.thread = id;
-        for (int key = 0; key < kNumKeys; ++key) span.begin[key] = static_cast<i64>(out.cols[key].size());
-        const i64 first = u0 + b * block;
-        const i64 last = std::min(u1, first + block);
-        for (i64 u = first; u < last; ++u) row(u, scratch, stat + (u - u0) * kNumKeys, out);
-        for (int key = 0; key < kNumKeys; ++key) span.end[key] = static_cast<i64>(out.cols[key].size());
+      for (i64 i = 0; i < count; ++i) {
+        if (failed.load()) continue;
+        try {
+          const int id = thread_id();
+          row(row_ids[i], thread_scratch(id), stat + i * kNumKeys, outputs_[id], Mode::kRowNnz);
+        } catch (const std::bad_alloc&) {
+          failed = true;
+        }
       }
     }
-    py::list cols, vals;
-    for (int key = 0; key < kNumKeys; ++key) {
-      i64 total = 0;
-      for (const auto& span : spans) total += span.end[key] - span.begin[key];
-      py::array_t<i64> key_cols(total), key_vals(total);
-      i64* cdst = key_cols.mutable_data();
-      i64* vdst = key_vals.mutable_data();
-      for (const auto& span : spans) {
-        const i64 count = span.end[key] - span.begin[key];
-        const ThreadOutput& out = outputs_[span.thread];
-        if (count) {
-          std::memcpy(cdst, out.cols[key].data() + span.begin[key], count * sizeof(i64));
-          std::memcpy(vdst, out.vals[key].data() + span.begin[key], count * sizeof(i64));
+    if (failed) out_of_memory("sampling orbit adjacency rows");
+    return result;
+  }
+
+ private:
+  py::tuple compute_rows(i64 u0, i64 u1, i64 max_entries) {
+    const i64 rows = u1 - u0;
+    const Mode mode = counts_only_ ? Mode::kRowSums : Mode::kEntries;
+    py::array_t<i64> row_stat({rows, static_cast<i64>(kNumKeys)});
+    i64* stat = row_stat.mutable_data();
+    std::fill(stat, stat + rows * kNumKeys, 0);
+    const i64 chunk = std::max<i64>(1, std::min<i64>(64, rows / (16 * threads_) + 1));
+    const i64 chunks = (rows + chunk - 1) / chunk;
+    Vec<ChunkSpan> spans(chunks);
+    for (auto& out : outputs_)
+      for (auto& pages : out.keys) pages.clear();
+    std::atomic<i64> next{0}, held{0};
+    std::atomic<bool> stop{false}, failed{false};
+    {
+      py::gil_scoped_release release;
+      // chunks are handed out in order and every fetched chunk is worked on,
+      // so the rows done are the fetched chunks' prefixes
+#pragma omp parallel num_threads(threads_)
+      {
+        const int id = thread_id();
+        try {
+          Scratch& scratch = thread_scratch(id);
+          ThreadOutput& out = outputs_[id];
+          while (!stop.load()) {
+            const i64 b = next.fetch_add(1);
+            if (b >= chunks) break;
+            ChunkSpan& span = spans[b];
+            span.thread = id;
+            span.first = span.done = u0 + b * chunk;
+            for (int key = 0; key < kNumKeys; ++key) span.begin[key] = span.end[key] = out.keys[key].size();
+            const i64 last = std::min(u1, span.first + chunk);
+            for (i64 u = span.first; u < last && !stop.load(); ++u) {
+              const i64 emitted = row(u, scratch, stat + (u - u0) * kNumKeys, out, mode);
+              span.done = u + 1;
+              for (int key = 0; key < kNumKeys; ++key) span.end[key] = out.keys[key].size();
+              if (max_entries >= 0 && held.fetch_add(emitted) + emitted >= max_entries) stop = true;
+            }
+          }
+        } catch (const std::bad_alloc&) {
+          failed = true;
+          stop = true;
         }
-        cdst += count;
-        vdst += count;
       }
+    }
+    if (failed) throw std::bad_alloc();
+    std::vector<i64> ranges;
+    std::array<i64, kNumKeys> totals{};
+    for (const auto& span : spans) {
+      if (span.thread < 0 || span.done == span.first) continue;
+      if (!ranges.empty() && ranges.back() == span.first) {
+        ranges.back() = span.done;
+      } else {
+        ranges.push_back(span.first);
+        ranges.push_back(span.done);
+      }
+      for (int key = 0; key < kNumKeys; ++key) totals[key] += span.end[key] - span.begin[key];
+    }
+    py::array_t<i64> range_array({static_cast<i64>(ranges.size() / 2), i64(2)});
+    std::copy(ranges.begin(), ranges.end(), range_array.mutable_data());
+    py::list cols, vals;
+    std::array<i64*, kNumKeys> cdst{}, vdst{};
+    for (int key = 0; key < kNumKeys; ++key) {
+      py::array_t<i64> key_cols(totals[key]), key_vals(totals[key]);
+      cdst[key] = key_cols.mutable_data();
+      vdst[key] = key_vals.mutable_data();
       cols.append(key_cols);
       vals.append(key_vals);
     }
-    return py::make_tuple(row_stat, cols, vals);
+    {
+      py::gil_scoped_release release;
+      for (int key = 0; key < kNumKeys; ++key) {
+        for (const auto& span : spans) {
+          if (span.thread < 0) continue;
+          outputs_[span.thread].keys[key].drain(span.begin[key], span.end[key], cdst[key], vdst[key]);
+          cdst[key] += span.end[key] - span.begin[key];
+          vdst[key] += span.end[key] - span.begin[key];
+        }
+        for (auto& out : outputs_) out.keys[key].clear();
+      }
+    }
+    return py::make_tuple(range_array, row_stat, cols, vals);
   }
 
-  i64 num_triangles() const { return static_cast<i64>(tlist_.size()) / 6; }
+  // (d(a), a) < (d(b), b): an edge (a, b) of N(u) is handled from its end of
+  // larger degree, whose list is marked while the smaller one is scanned.
+  bool lower(i64 a, i64 b) const { return deg_[a] < deg_[b] || (deg_[a] == deg_[b] && a < b); }
 
- private:
-  // t[p] = |N(u) & N(c)| for the edge p = (u, c), by merging sorted lists;
-  // tlist[tptr[p]..] holds, for each common neighbour w, the position of the
-  // edge (c, w) in N(c), so EC can walk from triangle to triangle.
+  // t[p] = |N(u) & N(c)| for the edge p = (u, c), counted once per edge by
+  // scanning the smaller list against marks on the larger: O(sum over edges
+  // of the smaller degree), then copied to the reverse position.
   void precompute() {
-    const i64 m2 = static_cast<i64>(indices_.size());
     deg_.resize(n_);
     for (i64 u = 0; u < n_; ++u) deg_[u] = indptr_[u + 1] - indptr_[u];
-    std::vector<i64> t(m2, 0);
-#pragma omp parallel for schedule(dynamic, 64) num_threads(threads_)
-    for (i64 u = 0; u < n_; ++u)
-      for (i64 p = indptr_[u]; p < indptr_[u + 1]; ++p) t[p] = common_neighbours(u, indices_[p], nullptr);
-    tptr_.assign(m2 + 1, 0);
-    for (i64 p = 0; p < m2; ++p) tptr_[p + 1] = tptr_[p] + t[p];
-    tlist_.resize(tptr_[m2]);
-#pragma omp parallel for schedule(dynamic, 64) num_threads(threads_)
-    for (i64 u = 0; u < n_; ++u)
-      for (i64 p = indptr_[u]; p < indptr_[u + 1]; ++p) common_neighbours(u, indices_[p], &tlist_[tptr_[p]]);
     tri_.assign(n_, 0);
     d2_.assign(n_, 0);
-    for (i64 u = 0; u < n_; ++u) {
+    if (need_d2_)
+      for (i64 u = 0; u < n_; ++u)
+        for (i64 p = indptr_[u]; p < indptr_[u + 1]; ++p) d2_[u] += deg_[indices_[p]];
+    if (!need_t_) return;
+    t_.assign(indptr_[n_], 0);
+    std::atomic<bool> failed{false};
+#pragma omp parallel num_threads(threads_)
+    {
+      try {
+        Vec<i64> mark(n_, -1);
+#pragma omp for schedule(dynamic, 64)
+        for (i64 u = 0; u < n_; ++u) {
+          for (i64 p = indptr_[u]; p < indptr_[u + 1]; ++p) mark[indices_[p]] = u;
+          for (i64 p = indptr_[u]; p < indptr_[u + 1]; ++p) {
+            const i64 c = indices_[p];
+            if (!lower(c, u)) continue;
+            i64 common = 0;
+            for (i64 q = indptr_[c]; q < indptr_[c + 1]; ++q) common += mark[indices_[q]] == u;
+            t_[p] = common;
+          }
+        }
+      } catch (const std::bad_alloc&) {
+        failed = true;
+      }
+    }
+    if (failed) throw std::bad_alloc();
+#pragma omp parallel for schedule(dynamic, 64) num_threads(threads_)
+    for (i64 u = 0; u < n_; ++u)
       for (i64 p = indptr_[u]; p < indptr_[u + 1]; ++p) {
-        tri_[u] += tptr_[p + 1] - tptr_[p];
-        d2_[u] += deg_[indices_[p]];
+        const i64 c = indices_[p];
+        if (lower(c, u)) continue;
+        const i64* position = std::lower_bound(indices_ + indptr_[c], indices_ + indptr_[c + 1], u);
+        t_[p] = t_[position - indices_];
       }
-      tri_[u] /= 2;  // each triangle at u is seen from both of its edges at u
-    }
-  }
-
-  i64 common_neighbours(i64 u, i64 c, i64* positions) const {
-    i64 i = indptr_[u], j = indptr_[c], found = 0;
-    const i64 i_end = indptr_[u + 1], j_end = indptr_[c + 1];
-    while (i < i_end && j < j_end) {
-      if (indices_[i] < indices_[j]) {
-        ++i;
-      } else if (indices_[i] > indices_[j]) {
-        ++j;
-      } else {
-        if (positions) positions[found] = j;
-        ++found;
-        ++i;
-        ++j;
+    if (need_tri_)
+      for (i64 u = 0; u < n_; ++u) {
+        for (i64 p = indptr_[u]; p < indptr_[u + 1]; ++p) tri_[u] += t_[p];
+        tri_[u] /= 2;  // each triangle at u is seen from both of its edges at u
       }
-    }
-    return found;
   }
 
   Scratch& thread_scratch(int id) {
@@ -254,14 +548,17 @@ class OrbitRows {
       scratch.acc.assign(n_, Acc{});
       scratch.seen.assign(n_, 0);
       scratch.touched.resize(n_);
+      scratch.ego.resize(n_);
     }
     return scratch;
   }
 
-  void row(i64 u, Scratch& scratch, i64* stat, ThreadOutput& out) const {
+  // One row; returns the number of entries it stored.
+  i64 row(i64 u, Scratch& scratch, i64* stat, ThreadOutput& out, Mode mode) const {
     Acc* acc = scratch.acc.data();
     std::uint8_t* seen = scratch.seen.data();
     i64* touched = scratch.touched.data();
+    const i64* t = t_.data();
     i64 count = 0;
     auto touch = [&](i64 v) {
       if (!seen[v]) {
@@ -272,36 +569,57 @@ class OrbitRows {
     const i64 begin = indptr_[u], end = indptr_[u + 1];
     for (i64 p = begin; p < end; ++p) {
       acc[indices_[p]].nbr = u;
-      touch(indices_[p]);
+      if (wedge_all_) touch(indices_[p]);
     }
-    // wedges u-c-v
-    for (i64 p = begin; p < end; ++p) {
-      const i64 c = indices_[p], dc = deg_[c], tuc = tptr_[p + 1] - tptr_[p];
-      for (i64 q = indptr_[c]; q < indptr_[c + 1]; ++q) {
-        const i64 v = indices_[q];
-        if (v == u) continue;
-        touch(v);
-        Acc& a = acc[v];
-        a.k += 1;
-        a.sd += dc;
-        a.su += tuc;
-        a.sv += tptr_[q + 1] - tptr_[q];
-      }
-    }
-    // EC: each triangle (u, c, w) with c < w, extended by every x in N(c) & N(w)
-    for (i64 p = begin; p < end; ++p) {
-      const i64 c = indices_[p];
-      for (i64 e = tptr_[p]; e < tptr_[p + 1]; ++e) {
-        const i64 q = tlist_[e];
-        if (indices_[q] < c) continue;
-        for (i64 f = tptr_[q]; f < tptr_[q + 1]; ++f) {
-          const i64 x = indices_[tlist_[f]];
-          if (x != u) acc[x].ec += 1;
+    // wedges u-c-v: k, Sd, Su, Sv at every v, or only at the neighbours of u
+    if (wedge_all_ || wedge_near_) {
+      for (i64 p = begin; p < end; ++p) {
+        const i64 c = indices_[p], dc = deg_[c], tuc = need_t_ ? t[p] : 0;
+        for (i64 q = indptr_[c]; q < indptr_[c + 1]; ++q) {
+          const i64 v = indices_[q];
+          Acc& a = acc[v];
+          if (wedge_all_) {
+            if (v == u) continue;
+            touch(v);
+          } else if (a.nbr != u) {
+            continue;
+          }
+          a.k += 1;
+          a.sd += dc;
+          if (need_t_) {
+            a.su += tuc;
+            a.sv += t[q];
+          }
         }
       }
     }
-    // A3[u, :] = A2[u, :] A, with A2[u, u] = d(u)
-    if (need_a3_) {
+    // EC: each edge (c, w) inside N(u), taken from its larger end c, adds 1
+    // at every x in N(c) & N(w) (N(c) marked, N(w) scanned)
+    if (need_ec_) {
+      i64* ego = scratch.ego.data();
+      for (i64 p = begin; p < end; ++p) {
+        const i64 c = indices_[p];
+        i64 found = 0;
+        for (i64 q = indptr_[c]; q < indptr_[c + 1]; ++q) {
+          const i64 w = indices_[q];
+          if (acc[w].nbr == u && lower(w, c)) ego[found++] = w;
+        }
+        if (found == 0) continue;
+        const i64 epoch = ++scratch.epoch;
+        for (i64 q = indptr_[c]; q < indptr_[c + 1]; ++q) acc[indices_[q]].mark = epoch;
+        for (i64 i = 0; i < found; ++i) {
+          const i64 w = ego[i];
+          for (i64 r = indptr_[w]; r < indptr_[w + 1]; ++r) {
+            Acc& a = acc[indices_[r]];
+            a.ec += a.mark == epoch && (far_ || a.nbr == u);
+          }
+        }
+      }
+      acc[u].ec = 0;  // u lies in every N(c) & N(w) here; it is not a column
+    }
+    // A3[u, :] = A2[u, :] A, with A2[u, u] = d(u): the full row product, or
+    // on the edges only, A3[u, v] = d(u) + sum over w in N(v) - u of k(u, w)
+    if (a3_far_) {
       const i64 within_two = count;
       for (i64 i = 0; i < within_two; ++i) {
         const i64 w = touched[i], walks = acc[w].k;
@@ -314,53 +632,86 @@ class OrbitRows {
         }
       }
       for (i64 p = begin; p < end; ++p) acc[indices_[p]].a3 += deg_[u];
-    }
-    // columns in ascending order: sort a short row, scan the marks of a long one
-    if (count * 64 < n_) {
-      std::sort(touched, touched + count);
-    } else {
-      i64 filled = 0;
-      for (i64 v = 0; v < n_; ++v)
-        if (seen[v]) touched[filled++] = v;
-    }
-    i64 vals[kNumKeys];
-    for (i64 i = 0; i < count; ++i) {
-      const i64 v = touched[i];
-      Acc& a = acc[v];
-      const bool adjacent = a.nbr == u;
-      const PairStats s{deg_[u], deg_[v], a.k, a.sd, a.su, a.sv, a.ec, a.a3, tri_[u], tri_[v], d2_[u], d2_[v]};
-      auto emit = [&](int key) {
-        const i64 value = vals[key];
-        if (value == 0 || !wanted_[key]) return;
-        if (counts_only_) {
-          stat[key] += value;
-          return;
-        }
-        stat[key] += 1;
-        out.cols[key].push_back(v);
-        out.vals[key].push_back(value);
-      };
-      if (adjacent) {
-        adjacent_values(s, vals);
-        for (int key : kHop1Keys) emit(key);
-      } else if (a.k > 0) {
-        distance_two_values(s, vals);
-        for (int key : kHop23Keys) emit(key);
-      } else {
-        vals[kHop3Key] = a.a3;
-        emit(kHop3Key);
+    } else if (a3_near_) {
+      for (i64 p = begin; p < end; ++p) {
+        const i64 v = indices_[p];
+        i64 walks = deg_[u];
+        for (i64 q = indptr_[v]; q < indptr_[v + 1]; ++q)
+          if (indices_[q] != u) walks += acc[indices_[q]].k;
+        acc[v].a3 = walks;
       }
-      seen[v] = 0;
-      const i64 nbr = a.nbr;
-      a = Acc{};
-      a.nbr = nbr;
     }
+    i64 emitted = 0, vals[kNumKeys];
+    auto emit = [&](int key, i64 v) {
+      const i64 value = vals[key];
+      if (value == 0 || !wanted_[key]) return;
+      if (mode == Mode::kRowSums) {
+        stat[key] += value;
+        return;
+      }
+      stat[key] += 1;
+      if (mode == Mode::kEntries) {
+        out.keys[key].push(v, value);
+        ++emitted;
+      }
+    };
+    auto stats = [&](i64 v) {
+      const Acc& a = acc[v];
+      return PairStats{deg_[u], deg_[v], a.k, a.sd, a.su, a.sv, a.ec, a.a3, tri_[u], tri_[v], d2_[u], d2_[v]};
+    };
+    auto reset = [&](i64 v) {
+      Acc& a = acc[v];
+      a.k = a.sd = a.su = a.sv = a.ec = a.a3 = 0;
+      seen[v] = 0;
+    };
+    if (far_) {
+      // columns in ascending order: sort a short row, scan the marks of a long one
+      if (count * 64 < n_) {
+        std::sort(touched, touched + count);
+      } else {
+        i64 filled = 0;
+        for (i64 v = 0; v < n_; ++v)
+          if (seen[v]) touched[filled++] = v;
+      }
+      for (i64 i = 0; i < count; ++i) {
+        const i64 v = touched[i];
+        const Acc& a = acc[v];
+        if (a.nbr == u) {
+          adjacent_values(stats(v), vals);
+          for (int key : kHop1Keys) emit(key, v);
+        } else if (a.k > 0) {
+          distance_two_values(stats(v), vals);
+          for (int key : kHop23Keys) emit(key, v);
+        } else {
+          vals[kHop3Key] = a.a3;
+          emit(kHop3Key, v);
+        }
+        reset(v);
+      }
+    } else {
+      for (i64 p = begin; p < end; ++p) {
+        const i64 v = indices_[p];
+        adjacent_values(stats(v), vals);
+        for (int key : kHop1Keys) emit(key, v);
+      }
+      if (wedge_all_) {
+        for (i64 i = 0; i < count; ++i) reset(touched[i]);
+      } else {
+        for (i64 p = begin; p < end; ++p) reset(indices_[p]);
+      }
+    }
+    return emitted;
   }
 
-  std::vector<i64> indptr_, indices_, deg_, tptr_, tlist_, tri_, d2_;
+  IndexArray indptr_array_, indices_array_;  // the caller's arrays, kept alive, not copied
+  const i64* indptr_;
+  const i64* indices_;
+  Vec<i64> deg_, t_, tri_, d2_;
   std::array<bool, kNumKeys> wanted_{};
   i64 n_ = 0;
-  bool need_a3_, counts_only_;
+  bool counts_only_;
+  bool far_ = false, wedge_all_ = false, wedge_near_ = false, need_t_ = false, need_ec_ = false;
+  bool need_tri_ = false, need_d2_ = false, a3_far_ = false, a3_near_ = false;
   int threads_;
   std::vector<Scratch> scratch_;
   std::vector<ThreadOutput> outputs_;
@@ -369,14 +720,21 @@ class OrbitRows {
 }  // namespace
 
 void register_orbits(py::module_& m) {
+  py::register_exception<CoreMemoryError>(m, "CoreMemoryError", PyExc_MemoryError);
+  m.def("set_allocation_limit", [](i64 limit) { g_limit = limit; }, py::arg("limit"),
+        "Caps the bytes the orbit core may hold at once (-1: no cap); an allocation past it raises "
+        "MemoryError. For tests of the out-of-memory path.");
+  m.def("allocated_bytes", [] { return g_allocated.load(); }, "Bytes the orbit core holds now.");
+  m.def("key_needs", [] { return std::vector<int>(kKeyNeeds.begin(), kKeyNeeds.end()); },
+        "Bit mask of the aggregates (k, Sd, Su, Sv, EC, A3, tri, d2) each key reads.");
   py::class_<OrbitRows>(m, "OrbitRows",
-                        "Precomputed triangle structure of a CSR graph; calling it with (u0, u1) returns "
+                        "Precomputed triangle counts of a CSR graph; calling it with (u0, u1) returns "
                         "rows u0..u1-1 of the wanted orbit adjacency matrices.")
-      .def(py::init<py::array_t<i64, py::array::c_style | py::array::forcecast>,
-                    py::array_t<i64, py::array::c_style | py::array::forcecast>,
-                    py::array_t<bool, py::array::c_style | py::array::forcecast>, bool, bool, int>(),
+      .def(py::init<IndexArray, IndexArray, py::array_t<bool, py::array::c_style | py::array::forcecast>, bool, bool,
+                    int>(),
            py::arg("indptr"), py::arg("indices"), py::arg("wanted"), py::arg("need_a3"), py::arg("counts_only"),
            py::arg("threads"))
       .def("__call__", &OrbitRows::operator(), py::arg("u0"), py::arg("u1"))
-      .def_property_readonly("num_triangles", &OrbitRows::num_triangles);
+      .def("compute", &OrbitRows::compute, py::arg("u0"), py::arg("u1"), py::arg("max_entries"))
+      .def("row_nnz", &OrbitRows::row_nnz, py::arg("rows"));
 }

@@ -1,8 +1,9 @@
 """IRWE evidence: identity (structural roles on Airports) and position
 (departments on email-Eu-core, link prediction on Cora's topology), each
-transductive and inductive, against the baselines of issue 8.
+transductive and inductive, against log-degree, orbit-count, random-walk
+encoding and node2vec baselines.
 
-    python examples/irwe.py --out results.json --data-root /work/shared/data
+    python examples/irwe.py --out results.json --data-root DATA
 
 Every classification score below uses the same nested cross-validation,
 for every feature set alike: stratified 5-fold CV (micro-F1 on the outer

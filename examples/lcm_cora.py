@@ -8,7 +8,7 @@ neighbourhood aggregation is either ``"mean"`` or a
 shuffled while training). Each run trains for ``--epochs`` epochs and reports
 the test accuracy at the epoch of best validation accuracy.
 
-    python examples/lcm_cora.py --data-root /work/shared/data --out results.json
+    python examples/lcm_cora.py --data-root DATA --out results.json
 """
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ scored labels, k being its true number of labels (the DeepWalk / node2vec
 protocol). Classes with fewer members than folds (email-Eu-core has a few)
 are left out of the evaluation (their nodes still shape the embeddings).
 
-    python examples/orbits_vs_walks.py --data-root /work/shared/data --out results.json
+    python examples/orbits_vs_walks.py --data-root DATA --out results.json
     python examples/orbits_vs_walks.py --datasets airports-brazil email-eu -q --out small.json
 """
 from __future__ import annotations

@@ -5,16 +5,25 @@ result goes (``-o``, ``--overwrite``).
 Subcommand modules call :func:`add_graph_input` and
 :func:`add_output_options` in their ``add_arguments`` and
 :func:`read_graph_input` in their ``run``, so every command reads input,
-names it and fails on it the same way.
+names it and fails on it the same way (``--keys`` of orbit adjacency
+matrices: :func:`parse_orbit_keys`). They print their summary with
+:func:`print_summary` (silent under ``-q``), state times with
+:func:`format_seconds` (compilation of the Numba kernels apart, measured
+with :func:`graphrep.utils.numba_compile_clock`), write single files with
+:func:`graphrep.utils.atomic_file` and check numeric options with
+:func:`positive_int`, :func:`non_negative_int` and :func:`positive_float`.
 """
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from graphrep.graph import CSRGraph, as_graph
+from graphrep.utils import is_quiet
 
-__all__ = ["add_graph_input", "add_output_options", "read_graph_input"]
+__all__ = ["add_graph_input", "add_output_options", "read_graph_input", "print_summary", "format_seconds",
+           "parse_orbit_keys", "positive_int", "non_negative_int", "positive_float"]
 
 
 def add_graph_input(parser: argparse.ArgumentParser) -> None:
@@ -37,7 +46,76 @@ def read_graph_input(args: argparse.Namespace) -> tuple[CSRGraph, str]:
     """The canonical graph named by the options of :func:`add_graph_input`,
     and a short description of where it came from (for logs and manifests)."""
     if args.dataset:
-        from graphrep.datasets import load_graph
+        from graphrep.datasets import DatasetNotFoundError, load_graph
 
-        return as_graph(load_graph(args.dataset, args.data_root)), f"dataset {args.dataset}"
+        try:
+            return as_graph(load_graph(args.dataset, args.data_root)), f"dataset {args.dataset}"
+        except DatasetNotFoundError as error:
+            # The loaders speak to Python callers (root=); name the option.
+            raise DatasetNotFoundError(str(error).replace("pass root=", "pass --data-root")) from None
     return as_graph(args.input), str(args.input)
+
+
+def print_summary(*lines: str) -> None:
+    """Prints a subcommand's result summary on stdout, unless ``-q`` is on."""
+    if not is_quiet():
+        for line in lines:
+            print(line)
+
+
+def format_seconds(seconds: float, compiling: float = 0.0) -> str:
+    """``"1.234 s"``, or with time spent compiling Numba kernels (included
+    in ``seconds``) stated apart: ``"0.021 s (plus 3.1 s compiling the Numba
+    kernels, cached for next time)"``.
+
+    Example:
+        >>> format_seconds(3.2, compiling=3.1)
+        '0.100 s (plus 3.1 s compiling the Numba kernels, cached for next time)'
+    """
+    if compiling < 0.05:
+        return f"{seconds:.3f} s"
+    return f"{max(seconds - compiling, 0.0):.3f} s (plus {compiling:.1f} s compiling the Numba kernels, cached for next time)"
+
+
+def parse_orbit_keys(texts: list[str] | None):
+    """The orbit adjacency keys of a ``--keys`` option (``None`` when it was
+    not given); a bad key is an error naming ``--keys``."""
+    if not texts:
+        return None
+    from graphrep.orbits.keys import parse_key
+
+    try:
+        return [parse_key(text) for text in texts]
+    except ValueError as error:
+        raise ValueError(f"--keys: {str(error).removeprefix('keys: ')}") from None
+
+
+def positive_int(text: str) -> int:
+    """argparse ``type``: an integer ``>= 1``."""
+    return _integer(text, 1)
+
+
+def non_negative_int(text: str) -> int:
+    """argparse ``type``: an integer ``>= 0``."""
+    return _integer(text, 0)
+
+
+def _integer(text: str, low: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < low:
+        raise argparse.ArgumentTypeError(f"must be >= {low}, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse ``type``: a finite number ``> 0``."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,16 +98,27 @@ class CSRGraph:
     ) -> "CSRGraph":
         """Builds the canonical graph from an ``int64[E, 2]`` array of ids in
         ``[0, num_nodes)``, dropping self-loops and merging duplicates."""
-        edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+        edges = np.asarray(edges, dtype=np.int64)
+        edges = edges.reshape(-1, 2) if edges.ndim != 2 else edges
         n = int(num_nodes)
         if n <= 0:
             raise GraphFormatError("empty graph: it has no nodes")
         src, dst = edges[:, 0], edges[:, 1]
         loops = src == dst
-        num_loops = int(loops.sum())
-        src, dst = src[~loops], dst[~loops]
-        keys = np.unique(np.concatenate([src * n + dst, dst * n + src]))
-        rows, cols = np.divmod(keys, n)
+        num_loops = int(np.count_nonzero(loops))
+        if num_loops:
+            src, dst = src[~loops], dst[~loops]
+        # both directions of every edge as one sortable key u * n + v; sorting
+        # groups duplicates and orders rows, then columns (no hashing)
+        keys = np.concatenate([src * n + dst, dst * n + src])
+        keys.sort()
+        if keys.shape[0]:
+            distinct = np.empty(keys.shape[0], dtype=np.bool_)
+            distinct[0] = True
+            np.not_equal(keys[1:], keys[:-1], out=distinct[1:])
+            keys = keys[distinct]
+        rows = keys // n
+        cols = keys - rows * n
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
         merged = int(src.shape[0] - keys.shape[0] // 2)
@@ -117,7 +129,7 @@ class CSRGraph:
             )
         if node_ids is None:
             node_ids = np.arange(n, dtype=np.int64)
-        return cls(indptr, cols.astype(np.int64, copy=False), node_ids)
+        return cls(indptr, cols, node_ids)
 
 
 def as_graph(graph: Any, *, num_nodes: int | None = None) -> CSRGraph:
@@ -147,12 +159,9 @@ def as_graph(graph: Any, *, num_nodes: int | None = None) -> CSRGraph:
         edges, node_ids = read_edge_list(graph)
         return CSRGraph.from_edges(edges, len(node_ids), node_ids)
     if hasattr(graph, "edge_index") and hasattr(graph, "num_nodes"):
-        return _from_index_array(_tensor_to_numpy(graph.edge_index).T, graph.num_nodes, "data.edge_index")
+        return _from_edge_index(graph.edge_index, graph.num_nodes, "data.edge_index")
     if type(graph).__module__.startswith("torch"):
-        array = _tensor_to_numpy(graph)
-        if array.ndim != 2 or array.shape[0] != 2:
-            raise GraphFormatError(f"edge_index must have shape [2, E], got {list(array.shape)}")
-        return _from_index_array(array.T, num_nodes, "edge_index")
+        return _from_edge_index(graph, num_nodes, "edge_index")
     if sp.issparse(graph):
         return _from_scipy(graph)
     if type(graph).__module__.startswith("networkx"):
@@ -167,6 +176,37 @@ def as_graph(graph: Any, *, num_nodes: int | None = None) -> CSRGraph:
         "edge_index tensor, a scipy sparse matrix, a networkx graph, an (E, 2) array "
         "or an edge-list path"
     )
+
+
+# id(edge_index tensor) -> (weak reference, stamp, graph): the CSR graphs of
+# the tensors converted last, so repeated calls on one tensor (a walk per
+# epoch) convert it once. The stamp holds the tensor's version counter, so an
+# in-place edit is seen.
+_TENSOR_GRAPHS: dict[int, tuple] = {}
+_TENSOR_GRAPHS_KEPT = 8
+
+
+def _from_edge_index(tensor: Any, num_nodes: int | None, what: str) -> CSRGraph:
+    version = getattr(tensor, "_version", None)
+    if version is None:
+        return _edge_index_graph(_tensor_to_numpy(tensor), num_nodes, what)
+    stamp = (version, tensor.data_ptr(), tuple(tensor.shape), str(tensor.dtype), str(tensor.device), num_nodes)
+    key = id(tensor)
+    cached = _TENSOR_GRAPHS.get(key)
+    if cached is not None and cached[0]() is tensor and cached[1] == stamp:
+        return cached[2]
+    graph = _edge_index_graph(_tensor_to_numpy(tensor), num_nodes, what)
+    _TENSOR_GRAPHS.pop(key, None)
+    while len(_TENSOR_GRAPHS) >= _TENSOR_GRAPHS_KEPT:
+        _TENSOR_GRAPHS.pop(next(iter(_TENSOR_GRAPHS)))
+    _TENSOR_GRAPHS[key] = (weakref.ref(tensor, lambda _, key=key: _TENSOR_GRAPHS.pop(key, None)), stamp, graph)
+    return graph
+
+
+def _edge_index_graph(array: np.ndarray, num_nodes: int | None, what: str) -> CSRGraph:
+    if array.ndim != 2 or array.shape[0] != 2:
+        raise GraphFormatError(f"{what} must have shape [2, E], got {list(array.shape)}")
+    return _from_index_array(array.T, num_nodes, what)
 
 
 def _tensor_to_numpy(tensor: Any) -> np.ndarray:

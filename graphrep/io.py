@@ -44,7 +44,7 @@ def read_edge_list(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
         >>> import tempfile, os
         >>> with tempfile.TemporaryDirectory() as d:
         ...     p = os.path.join(d, "g.txt")
-        ...     _ = open(p, "w").write("# u v\\n10 20\\n20,30\\n")
+        ...     _ = Path(p).write_text("# u v\\n10 20\\n20,30\\n")
         ...     edges, ids = read_edge_list(p)
         >>> edges.tolist(), ids.tolist()
         ([[0, 1], [1, 2]], [10, 20, 30])

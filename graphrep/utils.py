@@ -1,17 +1,24 @@
-"""Small shared helpers: progress bars, seeding and run metadata."""
+"""Small shared helpers: progress bars, seeding, run metadata, atomic files
+and the time Numba spends compiling."""
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import platform
 import random
 import sys
 import tempfile
+import time
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
-__all__ = ["progress", "set_quiet", "seed_everything", "environment", "write_json"]
+__all__ = ["progress", "set_quiet", "is_quiet", "seed_everything", "environment", "write_json",
+           "atomic_file", "NumbaCompileClock", "numba_compile_clock"]
+
+logger = logging.getLogger(__name__)
 
 _quiet = False
 
@@ -20,6 +27,11 @@ def set_quiet(quiet: bool = True) -> None:
     """Silences (or restores) every graphrep progress bar, as ``-q`` does."""
     global _quiet
     _quiet = bool(quiet)
+
+
+def is_quiet() -> bool:
+    """Whether :func:`set_quiet` is on (``-q``: print errors only)."""
+    return _quiet
 
 
 def progress(iterable: Iterable | None = None, *, total: int | None = None, desc: str | None = None,
@@ -68,19 +80,113 @@ def write_json(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
     """Writes ``payload`` plus an ``environment`` entry as JSON, atomically
     (temporary file, then rename), and returns the path."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {**payload, "environment": environment()}
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; results are for sharing
-        with os.fdopen(handle, "w") as out:
-            json.dump(payload, out, indent=2, default=_json_default)
-            out.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    with atomic_file(path, overwrite=True) as temporary, open(temporary, "w") as out:
+        json.dump(payload, out, indent=2, default=_json_default)
+        out.write("\n")
     return path
+
+
+@contextlib.contextmanager
+def atomic_file(target: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yields a fresh temporary path beside ``target`` and renames it to
+    ``target`` when the block succeeds; on any error or interrupt the
+    temporary file is removed and ``target`` is left as it was. The parent
+    folder is created when missing.
+
+    Raises:
+        FileExistsError: ``target`` exists and ``overwrite`` is off (checked
+            before the block runs).
+
+    Example:
+        >>> import tempfile, os
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     with atomic_file(os.path.join(d, "out.txt")) as tmp:
+        ...         _ = tmp.write_text("done")
+        ...     sorted(os.listdir(d))
+        ['out.txt']
+    """
+    target = Path(target)
+    if target.exists() and not overwrite:
+        raise FileExistsError(f"output file already exists: {target} (use --overwrite)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    os.close(handle)
+    temporary = Path(temporary)
+    try:
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; outputs are for sharing
+        yield temporary
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+class NumbaCompileClock:
+    """Seconds Numba spent compiling inside :func:`numba_compile_clock`
+    (``seconds``; 0 when every kernel came from the on-disk cache)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._depth = 0
+        self._started = 0.0
+
+    def __repr__(self) -> str:
+        return f"NumbaCompileClock(seconds={self.seconds:.3f})"
+
+
+_compile_notice_given = False
+
+
+@contextlib.contextmanager
+def numba_compile_clock(*, notice: bool = True) -> Iterator[NumbaCompileClock]:
+    """Measures the time Numba spends compiling kernels inside the block, so
+    that a first run can report compilation and work apart.
+
+    Only graphrep's own kernels count (they are cached on disk, so loading
+    them later does not count either); Numba's helpers that compile on every
+    run, such as the methods of ``numba.typed.List``, are part of the run's
+    time. With ``notice``, the first compilation of the process logs (at
+    INFO, on the ``graphrep`` logger the command line prints on stderr) that
+    the kernels are being compiled and cached.
+
+    Example:
+        >>> with numba_compile_clock(notice=False) as clock:
+        ...     total = sum(range(10))
+        >>> clock.seconds
+        0.0
+    """
+    from numba.core import event
+
+    clock = NumbaCompileClock()
+
+    def _ours(compile_event) -> bool:
+        function = getattr(compile_event.data.get("dispatcher"), "py_func", None)
+        return getattr(function, "__module__", "").startswith("graphrep.")
+
+    class _Listener(event.Listener):
+        # Compiling a kernel compiles the kernels it calls inside it: time
+        # only the outermost compilation.
+        def on_start(self, compile_event) -> None:
+            global _compile_notice_given
+            if not _ours(compile_event):
+                return
+            if clock._depth == 0:
+                if notice and not _compile_notice_given:
+                    _compile_notice_given = True
+                    logger.info("compiling the Numba kernels (first run only: they are cached for next time)")
+                clock._started = time.perf_counter()
+            clock._depth += 1
+
+        def on_end(self, compile_event) -> None:
+            if not _ours(compile_event):
+                return
+            clock._depth -= 1
+            if clock._depth == 0:
+                clock.seconds += time.perf_counter() - clock._started
+
+    with event.install_listener("numba:compile", _Listener()):
+        yield clock
 
 
 def _json_default(value: Any) -> Any:

@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 
@@ -29,9 +30,23 @@ def test_version_and_help(capsys):
     assert "--backend" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("command, options", [
+    ("walks", ["--length", "--per-node", "-p P, --return P", "--in-out", "--seed", "--overwrite"]),
+    ("embed", ["--method {gopmi,rwpmi}", "--dim", "--seed", "--keys", "--window", "--walks", "--overwrite"]),
+])
+def test_every_subcommand_helps(capsys, command, options):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    help_text = capsys.readouterr().out
+    missing = [option for option in [*options, "--dataset", "--data-root", "-q, --quiet", "print errors only"]
+               if option not in help_text]
+    assert missing == []
+
+
 def test_orbits_npz_manifest_and_nodes(tmp_path, square_with_tail, capsys):
     out = tmp_path / "out"
-    assert main(["orbits", str(square_with_tail), "-o", str(out), "-q", "--counts"]) == 0
+    assert main(["orbits", str(square_with_tail), "-o", str(out), "--counts"]) == 0
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["num_nodes"] == 5 and manifest["num_edges"] == 5 and len(manifest["keys"]) == 28
     assert manifest["graphrep_version"] == graphrep.__version__
@@ -59,8 +74,34 @@ def test_orbits_mtx_and_tsv_with_node_ids(tmp_path, square_with_tail):
 
 
 def test_builtin_dataset(tmp_path, capsys):
-    assert main(["orbits", "--dataset", "karate", "-o", str(tmp_path / "k"), "-q"]) == 0
-    assert "34 nodes, 78 edges" in capsys.readouterr().out
+    assert main(["orbits", "--dataset", "karate", "-o", str(tmp_path / "k")]) == 0
+    captured = capsys.readouterr()
+    assert "34 nodes, 78 edges; 28 orbit adjacency matrices in " in captured.out
+    assert captured.err == "graphrep: dataset karate: 34 nodes, 78 edges\n"
+
+
+def test_quiet_prints_errors_only(tmp_path, capsys):
+    weighted = tmp_path / "weighted.txt"
+    weighted.write_text("0 1 0.5\n1 2 0.7\n")
+    assert main(["orbits", str(weighted), "-o", str(tmp_path / "k"), "-q"]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert main(["orbits", str(tmp_path / "none.txt"), "-o", str(tmp_path / "x"), "-q"]) == 2
+    assert capsys.readouterr().err.startswith("graphrep: error: edge-list file not found")
+
+
+def test_warnings_name_the_input_file_and_line(tmp_path, capsys):
+    weighted = tmp_path / "weighted.txt"
+    weighted.write_text("# u v w\n0 1\n1 2 0.7\n")
+    assert main(["orbits", str(weighted), "-o", str(tmp_path / "k")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert f"graphrep: warning: {weighted}:3: columns after the second (weights?) are ignored" in err
+    assert not [line for line in err if "UserWarning" in line or "graphrep/" in line or ".py:" in line]
+
+
+def test_missing_dataset_names_the_option(tmp_path, capsys):
+    assert main(["orbits", "--dataset", "cora", "--data-root", str(tmp_path), "-o", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--data-root" in err[0] and "root=" not in err[0]
 
 
 @pytest.mark.parametrize("argv_tail, message", [
@@ -93,12 +134,12 @@ def test_existing_output_and_bad_option(tmp_path, square_with_tail, capsys):
 
 
 def test_failed_write_leaves_nothing(tmp_path, square_with_tail, monkeypatch):
-    import graphrep.orbits.cli as orbits_cli
+    import graphrep.orbits.writer as orbits_writer
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(orbits_cli, "write_matrix", broken)
+    monkeypatch.setattr(orbits_writer, "_write_npz", broken)
     assert main(["orbits", str(square_with_tail), "-o", str(tmp_path / "out"), "-q"]) == 2
     assert list(tmp_path.iterdir()) == [square_with_tail]
 
@@ -108,3 +149,18 @@ def test_console_entry_point(tmp_path, square_with_tail):
                              "-o", str(tmp_path / "o")], capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [f"graphrep: error: edge-list file not found: {tmp_path / 'none.txt'}"]
+
+
+def test_bad_key_names_the_option(tmp_path, square_with_tail, capsys):
+    assert main(["orbits", str(square_with_tail), "-o", str(tmp_path / "x"), "--keys", "h9_o1_o1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["graphrep: error: --keys: h9_o1_o1 is not one of the 28 orbit adjacency keys"]
+
+
+def test_closed_stdout_pipe_stops_quietly(tmp_path):
+    # `graphrep orbits ... | true`: the reader is gone before the summary is printed.
+    command = f"{sys.executable} -m graphrep orbits --dataset karate -o {tmp_path / 'k'} | true; exit ${{PIPESTATUS[0]}}"
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert "error" not in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 141 and (tmp_path / "k" / "manifest.json").exists()

@@ -3,7 +3,7 @@ then train the backbone with and without local augmentation, several seeds
 each, and report mean +- std test accuracy.
 
     python examples/node_class/lagnn.py --dataset Cora --model gcn --runs 10 \\
-        --data-root /work/shared/data --out results.json
+        --data-root DATA --out results.json
 
 Planetoid datasets use the public split and row-normalised features (the
 generated features are row-normalised the same way); ogbn-* datasets use

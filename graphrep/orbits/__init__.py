@@ -6,9 +6,13 @@
 """
 from graphrep.orbits import brute
 from graphrep.orbits.adjacency import OrbitAdjacency, available_backends, orbit_adjacency, orbit_counts
+from graphrep.orbits.budget import OutputTooLargeError
+from graphrep.orbits.estimate import OrbitEstimate, estimate
+from graphrep.orbits.writer import load_orbit_adjacency, write_orbit_adjacency
 from graphrep.orbits.keys import NUM_ORBITS, ORBIT_ADJACENCY_KEYS, OrbitKey, format_key, parse_key
 
 __all__ = [
     "ORBIT_ADJACENCY_KEYS", "NUM_ORBITS", "OrbitKey", "OrbitAdjacency", "orbit_adjacency",
     "orbit_counts", "available_backends", "brute", "format_key", "parse_key",
+    "estimate", "OrbitEstimate", "OutputTooLargeError", "write_orbit_adjacency", "load_orbit_adjacency",
 ]

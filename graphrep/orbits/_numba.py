@@ -10,13 +10,16 @@ aggregates over C that one pass over the wedges u-c-v collects:
 
 plus per-node d(u), tri(u) (triangles at u) and d2(u) = sum_{w in N(u)} d(w).
 Non-induced counts come from these by inclusion-exclusion over which
-neighbours are shared; only triangles (for EC) and walks of length <= 3
+neighbours are shared; only the edges among a row's neighbours (for EC) and
+walks of length <= 3
 (for A3, as a sparse row product A^2[u, :] A) are enumerated, never the
 4-node subgraphs themselves.
 
-Rows are independent, so the driver splits them into chunks and runs
-``orbit_rows`` on several threads (``nogil``); chunk results are joined in
-row order, so the output does not depend on the thread count.
+Only the aggregates the wanted keys read are collected (the switches of
+:func:`graphrep.orbits.plan.kernel_flags`), and nothing is stored per
+triangle. Rows are independent, so the driver splits them into chunks and
+runs ``orbit_rows`` on several threads (``nogil``); chunk results are joined
+in row order, so the output does not depend on the thread count.
 """
 from __future__ import annotations
 
@@ -28,59 +31,53 @@ NUM_KEYS = 28
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _common_neighbours(indptr, indices, u, c, positions, offset):
-    """|N(u) & N(c)| by merging the sorted lists; when positions is not
-    empty, also writes the position in N(c) of each common neighbour to
-    positions[offset:]."""
-    i, i_end = indptr[u], indptr[u + 1]
-    j, j_end = indptr[c], indptr[c + 1]
-    found = 0
-    while i < i_end and j < j_end:
-        if indices[i] < indices[j]:
-            i += 1
-        elif indices[i] > indices[j]:
-            j += 1
-        else:
-            if positions.shape[0] > 0:
-                positions[offset + found] = j
-            found += 1
-            i += 1
-            j += 1
-    return found
+def _lower(deg, a, b):
+    """(d(a), a) < (d(b), b): an edge is handled from its end of larger degree."""
+    return deg[a] < deg[b] or (deg[a] == deg[b] and a < b)
 
 
 @njit(cache=True, parallel=True)
-def edge_triangle_counts(indptr, indices):
-    """t[p] = |N(u) & N(c)| for the edge stored at CSR position p = (u, c)."""
+def edge_triangle_counts(indptr, indices, deg, parts):
+    """t[p] = |N(u) & N(c)| for the edge stored at CSR position p = (u, c),
+    counted once per edge by scanning the smaller list against marks on the
+    larger (O(sum over edges of the smaller degree)), then copied to the
+    reverse position."""
     n = indptr.shape[0] - 1
     t = np.zeros(indices.shape[0], dtype=np.int64)
-    no_positions = np.empty(0, dtype=np.int64)
+    for part in prange(parts):
+        mark = np.full(n, -1, dtype=np.int64)
+        for u in range(part, n, parts):
+            for p in range(indptr[u], indptr[u + 1]):
+                mark[indices[p]] = u
+            for p in range(indptr[u], indptr[u + 1]):
+                c = indices[p]
+                if not _lower(deg, c, u):
+                    continue
+                common = 0
+                for q in range(indptr[c], indptr[c + 1]):
+                    if mark[indices[q]] == u:
+                        common += 1
+                t[p] = common
     for u in prange(n):
         for p in range(indptr[u], indptr[u + 1]):
-            t[p] = _common_neighbours(indptr, indices, u, indices[p], no_positions, 0)
+            c = indices[p]
+            if _lower(deg, c, u):
+                continue
+            t[p] = t[indptr[c] + np.searchsorted(indices[indptr[c]:indptr[c + 1]], u)]
     return t
-
-
-@njit(cache=True, parallel=True)
-def edge_triangle_lists(indptr, indices, tptr):
-    """For the edge p = (u, c), tlist[tptr[p]:tptr[p + 1]] holds, for each
-    common neighbour w of u and c, the CSR position of the edge (c, w) in
-    N(c). Storing positions, not nodes, lets EC follow triangles edge to
-    edge without searching."""
-    n = indptr.shape[0] - 1
-    tlist = np.empty(tptr[-1], dtype=np.int64)
-    for u in prange(n):
-        for p in range(indptr[u], indptr[u + 1]):
-            _common_neighbours(indptr, indices, u, indices[p], tlist, tptr[p])
-    return tlist
 
 
 # Keys that can be nonzero for an adjacent pair, and for a non-adjacent one.
 HOP1_KEYS = np.array([0, 1, 2, 4, 5, 6, 9, 11, 12, 14, 16, 17, 18, 19, 20, 23, 24, 25, 27])
 HOP23_KEYS = np.array([3, 7, 8, 10, 13, 15, 21, 22, 26])
 HOP3_KEYS = np.array([10])             # all a distance-3 pair can have
-# Columns of the per-node accumulator rows (one 64-byte cache line per node).
-K, SD, SU, SV, EC, A3, NBR = 0, 1, 2, 3, 4, 5, 6
+# Columns of the per-node accumulator rows (one 64-byte cache line per node):
+# the aggregates, NBR == u on the neighbours of row u, MARK == epoch on N(c).
+K, SD, SU, SV, EC, A3, NBR, MARK = 0, 1, 2, 3, 4, 5, 6, 7
+# Kernel switches, as graphrep.orbits.plan.kernel_flags sets them.
+F_FAR, F_WEDGE_ALL, F_WEDGE_NEAR, F_T, F_EC, F_A3_FAR, F_A3_NEAR = 1, 2, 4, 8, 16, 32, 64
+# Emission modes: entries, row sums of the values, row entry counts.
+MODE_ENTRIES, MODE_ROW_SUMS, MODE_ROW_NNZ = 0, 1, 2
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -137,26 +134,47 @@ def _touch(v, seen, touched, count):
     return count
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _reset(acc, seen, v):
+    acc[v, K] = 0
+    acc[v, SD] = 0
+    acc[v, SU] = 0
+    acc[v, SV] = 0
+    acc[v, EC] = 0
+    acc[v, A3] = 0
+    seen[v] = 0
+
+
 @njit(cache=True, nogil=True)
-def orbit_rows(u0, u1, indptr, indices, deg, tri, d2, t, tptr, tlist, wanted, need_a3,
-               counts_only, acc, seen, touched, stream_cols, stream_vals, stream_keys):
-    """Rows u0..u1-1 of the wanted matrices.
+def orbit_rows(rows, indptr, indices, deg, tri, d2, t, wanted, flags, mode, max_entries,
+               acc, seen, touched, ego, epoch, stream_cols, stream_vals, stream_keys):
+    """The wanted matrices' rows ``rows`` (in that order).
 
     Scratch (one set per thread, left as found): acc int64[n, 8] with the
-    NBR column at -1 and the rest 0, seen uint8[n] zeros, touched int64[n];
-    stream_* are entry buffers of any equal length, reused across calls so
-    their memory is not faulted in again.
+    NBR column at -1 and the rest 0, seen uint8[n] zeros, touched and ego
+    int64[n], epoch int64[1]; stream_* are entry buffers of any equal length,
+    reused across calls so their memory is not faulted in again. ``flags``
+    (:func:`graphrep.orbits.plan.kernel_flags`) says which aggregates to
+    collect; ``t`` may be empty without ``F_T``, ``tri`` and ``d2`` zeros
+    when no wanted key reads them.
 
-    Returns (row_stat[rows, 28], cols, vals, stream buffers): row_stat[i, key]
-    is the number of entries of row u0 + i in matrix key, and cols[key] /
-    vals[key] are that matrix's entries for these rows in row-major,
-    column-sorted order; the stream buffers, possibly grown, are for the
-    next call. With counts_only, row_stat holds the row sums and the lists
-    are empty.
+    Stops after the row at which ``max_entries`` entries are held (-1: never).
+    Returns (done, row_stat[len(rows), 28], cols, vals, stream buffers): the
+    first ``done`` rows were computed; row_stat[i, key] is the number of
+    entries of row rows[i] in matrix key (MODE_ENTRIES, MODE_ROW_NNZ) or
+    their sum (MODE_ROW_SUMS), and cols[key] / vals[key] are that matrix's
+    entries of those rows in order, column-sorted (MODE_ENTRIES only); the
+    stream buffers, possibly grown, are for the next call.
     """
     n = indptr.shape[0] - 1
-    rows = u1 - u0
-    row_stat = np.zeros((rows, NUM_KEYS), dtype=np.int64)
+    far = flags & F_FAR != 0
+    wedge_all = flags & F_WEDGE_ALL != 0
+    wedge_near = flags & F_WEDGE_NEAR != 0
+    need_t = flags & F_T != 0
+    need_ec = flags & F_EC != 0
+    a3_far = flags & F_A3_FAR != 0
+    a3_near = flags & F_A3_NEAR != 0
+    row_stat = np.zeros((rows.shape[0], NUM_KEYS), dtype=np.int64)
     # one entry stream for all keys (cheap appends), split by key at the end
     capacity = stream_cols.shape[0]
     size = 0
@@ -164,41 +182,64 @@ def orbit_rows(u0, u1, indptr, indices, deg, tri, d2, t, tptr, tlist, wanted, ne
     hop1 = HOP1_KEYS[wanted[HOP1_KEYS]]
     hop23 = HOP23_KEYS[wanted[HOP23_KEYS]]
     hop3 = HOP3_KEYS[wanted[HOP3_KEYS]]
-    for u in range(u0, u1):
+    done = 0
+    for i in range(rows.shape[0]):
+        u = rows[i]
         count = 0
         for p in range(indptr[u], indptr[u + 1]):
             v = indices[p]
             acc[v, NBR] = u
-            count = _touch(v, seen, touched, count)
-        # wedges u-c-v: k, Sd, Su, Sv
-        for p in range(indptr[u], indptr[u + 1]):
-            c = indices[p]
-            dc, tuc = deg[c], t[p]
-            for q in range(indptr[c], indptr[c + 1]):
-                v = indices[q]
-                if v == u:
-                    continue
+            if wedge_all:
                 count = _touch(v, seen, touched, count)
-                acc[v, K] += 1
-                acc[v, SD] += dc
-                acc[v, SU] += tuc
-                acc[v, SV] += t[q]
-        # EC: every triangle (u, c, w) with c < w, extended by each x in N(c) & N(w)
-        for p in range(indptr[u], indptr[u + 1]):
-            c = indices[p]
-            for e in range(tptr[p], tptr[p + 1]):
-                q = tlist[e]
-                if indices[q] < c:
+        # wedges u-c-v: k, Sd, Su, Sv at every v, or only at the neighbours of u
+        if wedge_all or wedge_near:
+            for p in range(indptr[u], indptr[u + 1]):
+                c = indices[p]
+                dc = deg[c]
+                tuc = t[p] if need_t else 0
+                for q in range(indptr[c], indptr[c + 1]):
+                    v = indices[q]
+                    if wedge_all:
+                        if v == u:
+                            continue
+                        count = _touch(v, seen, touched, count)
+                    elif acc[v, NBR] != u:
+                        continue
+                    acc[v, K] += 1
+                    acc[v, SD] += dc
+                    if need_t:
+                        acc[v, SU] += tuc
+                        acc[v, SV] += t[q]
+        # EC: each edge (c, w) inside N(u), taken from its larger end c, adds
+        # 1 at every x in N(c) & N(w) (N(c) marked, N(w) scanned)
+        if need_ec:
+            for p in range(indptr[u], indptr[u + 1]):
+                c = indices[p]
+                found = 0
+                for q in range(indptr[c], indptr[c + 1]):
+                    w = indices[q]
+                    if acc[w, NBR] == u and _lower(deg, w, c):
+                        ego[found] = w
+                        found += 1
+                if found == 0:
                     continue
-                for f in range(tptr[q], tptr[q + 1]):
-                    x = indices[tlist[f]]
-                    if x != u:
-                        acc[x, EC] += 1
-        # A3[u, :] = A2[u, :] A, with A2[u, u] = d(u)
-        if need_a3:
+                epoch[0] += 1
+                stamp = epoch[0]
+                for q in range(indptr[c], indptr[c + 1]):
+                    acc[indices[q], MARK] = stamp
+                for j in range(found):
+                    w = ego[j]
+                    for r in range(indptr[w], indptr[w + 1]):
+                        x = indices[r]
+                        if acc[x, MARK] == stamp and (far or acc[x, NBR] == u):
+                            acc[x, EC] += 1
+            acc[u, EC] = 0  # u lies in every N(c) & N(w) here; it is not a column
+        # A3[u, :] = A2[u, :] A, with A2[u, u] = d(u): the full row product, or
+        # on the edges only, A3[u, v] = d(u) + sum over w in N(v) - u of k(u, w)
+        if a3_far:
             within_two = count
-            for i in range(within_two):
-                w = touched[i]
+            for j in range(within_two):
+                w = touched[j]
                 walks = acc[w, K]
                 if walks == 0:
                     continue
@@ -210,16 +251,27 @@ def orbit_rows(u0, u1, indptr, indices, deg, tri, d2, t, tptr, tlist, wanted, ne
                     acc[v, A3] += walks
             for p in range(indptr[u], indptr[u + 1]):
                 acc[indices[p], A3] += deg[u]
-        # columns in ascending order: sort a short row, scan the marks of a long one
-        if count * 64 < n:
-            order = np.sort(touched[:count])
+        elif a3_near:
+            for p in range(indptr[u], indptr[u + 1]):
+                v = indices[p]
+                walks = deg[u]
+                for q in range(indptr[v], indptr[v + 1]):
+                    if indices[q] != u:
+                        walks += acc[indices[q], K]
+                acc[v, A3] = walks
+        if far:
+            # columns in ascending order: sort a short row, scan the marks of a long one
+            if count * 64 < n:
+                order = np.sort(touched[:count])
+            else:
+                order = touched[:count]
+                filled = 0
+                for v in range(n):
+                    if seen[v]:
+                        order[filled] = v
+                        filled += 1
         else:
-            order = touched[:count]
-            filled = 0
-            for v in range(n):
-                if seen[v]:
-                    order[filled] = v
-                    filled += 1
+            order = indices[indptr[u]:indptr[u + 1]]
         for v in order:
             adjacent = acc[v, NBR] == u
             if adjacent or acc[v, K] > 0:
@@ -233,10 +285,12 @@ def orbit_rows(u0, u1, indptr, indices, deg, tri, d2, t, tptr, tlist, wanted, ne
                 value = vals[key]
                 if value == 0:
                     continue
-                if counts_only:
-                    row_stat[u - u0, key] += value
+                if mode == MODE_ROW_SUMS:
+                    row_stat[i, key] += value
                     continue
-                row_stat[u - u0, key] += 1
+                row_stat[i, key] += 1
+                if mode == MODE_ROW_NNZ:
+                    continue
                 if size == capacity:
                     capacity = 2 * capacity + 1024
                     stream_cols = _grow(stream_cols, capacity)
@@ -246,17 +300,22 @@ def orbit_rows(u0, u1, indptr, indices, deg, tri, d2, t, tptr, tlist, wanted, ne
                 stream_vals[size] = value
                 stream_keys[size] = key
                 size += 1
-            seen[v] = 0
-            acc[v, K] = 0
-            acc[v, SD] = 0
-            acc[v, SU] = 0
-            acc[v, SV] = 0
-            acc[v, EC] = 0
-            acc[v, A3] = 0
+            if far:
+                _reset(acc, seen, v)
+        if not far:
+            if wedge_all:
+                for j in range(count):
+                    _reset(acc, seen, touched[j])
+            else:
+                for p in range(indptr[u], indptr[u + 1]):
+                    _reset(acc, seen, indices[p])
+        done = i + 1
+        if max_entries >= 0 and size >= max_entries:
+            break
     # one exact array per key: count, then copy each key's entries in stream order
     start = np.zeros(NUM_KEYS + 1, dtype=np.int64)
-    for i in range(size):
-        start[stream_keys[i] + 1] += 1
+    for j in range(size):
+        start[stream_keys[j] + 1] += 1
     cols = List()
     vals_out = List()
     for key in range(NUM_KEYS):
@@ -267,12 +326,12 @@ def orbit_rows(u0, u1, indptr, indices, deg, tri, d2, t, tptr, tlist, wanted, ne
             continue
         key_cols, key_vals = cols[key], vals_out[key]
         filled = 0
-        for i in range(size):
-            if stream_keys[i] == key:
-                key_cols[filled] = stream_cols[i]
-                key_vals[filled] = stream_vals[i]
+        for j in range(size):
+            if stream_keys[j] == key:
+                key_cols[filled] = stream_cols[j]
+                key_vals[filled] = stream_vals[j]
                 filled += 1
-    return row_stat, cols, vals_out, stream_cols, stream_vals, stream_keys
+    return done, row_stat, cols, vals_out, stream_cols, stream_vals, stream_keys
 
 
 @njit(cache=True, nogil=True)

@@ -1,47 +1,25 @@
 """``orbit_adjacency`` and ``orbit_counts``: the public entry points, their
-backends (C++ when built, else Numba) and the row-chunk driver."""
+backends (C++ when built, else Numba) and the memory budget check."""
 from __future__ import annotations
 
-import threading
-import warnings
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator
 
 import numpy as np
 import scipy.sparse as sp
 
-from graphrep.graph import CSRGraph, as_graph
+from graphrep.graph import as_graph
+from graphrep.orbits._engine import (
+    BACKENDS, iterate_pieces, load_core as _load_core, make_engine, work_chunks,
+)
+from graphrep.orbits.budget import OutputTooLargeError, format_size, resident_memory
 from graphrep.orbits.keys import (
     GRAPHLET_OF_ORBIT, GRAPHLET_SIZE, NUM_ORBITS, ORBIT_ADJACENCY_KEYS, OrbitKey, key_index, parse_key,
 )
+from graphrep.orbits.plan import row_sums
 from graphrep.utils import progress
 
-__all__ = ["orbit_adjacency", "orbit_counts", "OrbitAdjacency", "available_backends"]
-
-BACKENDS = ("auto", "cpp", "numba")
-_A3_KEYS = frozenset({5, 6, 9, 10, 14})
-_CORE_WARNING = threading.Lock()
-_core_checked = False
-_core = None
-
-
-def _load_core():
-    """The C++ extension, or None with one warning per process."""
-    global _core_checked, _core
-    with _CORE_WARNING:
-        if not _core_checked:
-            _core_checked = True
-            try:
-                from graphrep import _core as core
-            except ImportError as error:
-                warnings.warn(
-                    f"graphrep's C++ core is not available ({error}); using the Numba kernels",
-                    RuntimeWarning, stacklevel=3,
-                )
-            else:
-                _core = core
-    return _core
+__all__ = ["orbit_adjacency", "orbit_counts", "OrbitAdjacency", "available_backends", "row_sums", "BACKENDS"]
 
 
 def available_backends() -> list[str]:
@@ -89,25 +67,41 @@ class OrbitAdjacency(Mapping):
 
 
 def orbit_adjacency(graph: Any, *, backend: str = "auto", keys: Iterable | None = None,
-                    num_threads: int | None = None) -> OrbitAdjacency:
-    """The graphlet orbit adjacency matrices of ``graph`` (GRADCO).
+                    num_threads: int | None = None, max_memory: int | str | None = None) -> OrbitAdjacency:
+    """The graphlet orbit adjacency matrices of ``graph`` (GRADCO), in memory.
 
     ``M[(hop, o1, o2)][u, v]`` counts the induced connected graphlets on 2-4
     nodes holding ``u`` on orbit ``o1`` and ``v`` on orbit ``o2`` at distance
     ``hop`` inside the graphlet (Przulj's orbits 0..14). Counts are exact
     and identical between backends.
 
+    The size of the result is estimated first (:func:`~graphrep.orbits.estimate`);
+    a result that would not fit ``max_memory`` is refused before any matrix
+    is computed. For outputs larger than memory, stream them to disk with
+    :func:`~graphrep.orbits.write_orbit_adjacency`.
+
     Args:
         graph: any input :func:`graphrep.as_graph` accepts.
         backend: ``"cpp"``, ``"numba"`` or ``"auto"`` (C++ when built).
         keys: a subset of :data:`ORBIT_ADJACENCY_KEYS` (tuples or strings
-            like ``"h2_o1_o1"``); skipping the keys that need 3-walks
-            ``(1,4,5) (1,5,4) (1,5,5) (3,4,4) (1,8,8)`` saves most time.
+            like ``"h2_o1_o1"``); the work follows the keys (see
+            :mod:`graphrep.orbits.plan`): hop-1 keys skip the distance-2
+            columns, ``(1,0,0)`` is the adjacency itself, and only
+            ``(3,4,4)`` needs the full 3-walk row product.
         num_threads: threads to use (default: all cores, or ``OMP_NUM_THREADS``
             / ``NUMBA_NUM_THREADS``); the result does not depend on it.
+        max_memory: bytes (or ``"600M"``, ``"4G"``) the process may hold
+            at its peak, what it holds already included; default: what it
+            holds now plus 80% of the memory available now.
 
     Returns:
         An :class:`OrbitAdjacency` mapping.
+
+    Raises:
+        OutputTooLargeError: the estimated result exceeds ``max_memory`` (a
+            :class:`MemoryError`; the message gives the estimate and the
+            ways out).
+        MemoryError: the kernel could not allocate memory after all.
 
     Example:
         >>> import numpy as np
@@ -120,19 +114,46 @@ def orbit_adjacency(graph: Any, *, backend: str = "auto", keys: Iterable | None 
         >>> m["h2_o9_o10"][[3]].toarray()
         array([[1, 1, 0, 0]])
     """
-    g = as_graph(graph)
-    selected = _selected_keys(keys)
-    wanted = np.zeros(len(ORBIT_ADJACENCY_KEYS), dtype=np.bool_)
-    wanted[selected] = True
-    chosen, row_stat, pieces = _run(g, wanted, counts_only=False, backend=backend, num_threads=num_threads)
+    from graphrep.orbits.estimate import prepare
+
+    g, selected, budget, engine, guess = prepare(graph, keys, backend=backend, num_threads=num_threads,
+                                                 max_memory=max_memory)
+    held = resident_memory() + guess.base_bytes - guess.graph_bytes
+    if held + guess.bytes_in_memory - guess.base_bytes > budget:
+        raise OutputTooLargeError(too_large_message(guess, budget, held))
     n = g.num_nodes
+    pieces = []
+    chunks = work_chunks(g, 1 if g.num_edges < 2_000 else 32, engine.wanted)
+    with progress(total=n, desc="orbit adjacency") as bar:
+        for piece in iterate_pieces(engine, chunks):
+            held += 16 * piece.entries + piece.row_stat.nbytes
+            if held > budget:
+                raise OutputTooLargeError(
+                    f"orbit adjacency output passed max_memory={format_size(budget)} at row {piece.u1} of {n} "
+                    f"(estimated {format_size(guess.bytes_in_memory)} in all); " + WAYS_OUT)
+            pieces.append(piece)
+            bar.update(piece.u1 - piece.u0)
+    pieces.sort(key=lambda piece: piece.u0)
+    row_stat = np.concatenate([piece.row_stat for piece in pieces])
     matrices = {}
     for index in selected:
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(row_stat[:, index], out=indptr[1:])
         cols, vals = _gather(pieces, index, int(indptr[-1]))
         matrices[ORBIT_ADJACENCY_KEYS[index]] = sp.csr_array((vals, cols, indptr), shape=(n, n))
-    return OrbitAdjacency(matrices, g.node_ids, chosen)
+    return OrbitAdjacency(matrices, g.node_ids, engine.name)
+
+
+WAYS_OUT = ("ways out: ask for fewer keys, stream the matrices to disk (write_orbit_adjacency, or "
+            "`graphrep orbits ... -o DIR --max-memory SIZE`), or spread the rows over a Dask cluster "
+            "(client=..., --scheduler / --workers)")
+
+
+def too_large_message(guess, budget: int, held: int) -> str:
+    return (f"orbit adjacency output too large for memory: about {guess.total_nnz:,} nonzeros in "
+            f"{len(guess.nnz)} matrices (at most {sum(guess.nnz_high.values()):,}), "
+            f"{format_size(guess.bytes_in_memory - guess.base_bytes)} in memory beside the "
+            f"{format_size(held)} the process holds, over max_memory={format_size(budget)}; " + WAYS_OUT)
 
 
 def orbit_counts(graph: Any, *, backend: str = "auto", num_threads: int | None = None) -> np.ndarray:
@@ -146,11 +167,16 @@ def orbit_counts(graph: Any, *, backend: str = "auto", num_threads: int | None =
         [[3, 0, 3, 0, 1], [1, 2, 0, 1, 0], [1, 2, 0, 1, 0], [1, 2, 0, 1, 0]]
     """
     g = as_graph(graph)
-    wanted = np.ones(len(ORBIT_ADJACENCY_KEYS), dtype=np.bool_)
-    _, row_sums, _ = _run(g, wanted, counts_only=True, backend=backend, num_threads=num_threads)
+    engine = make_engine(g, np.ones(len(ORBIT_ADJACENCY_KEYS), dtype=np.bool_), backend=backend,
+                         num_threads=num_threads, counts_only=True)
+    row_sums_ = np.zeros((g.num_nodes, len(ORBIT_ADJACENCY_KEYS)), dtype=np.int64)
+    with progress(total=g.num_nodes, desc="orbit counts") as bar:
+        for piece in iterate_pieces(engine, work_chunks(g, 1 if g.num_edges < 2_000 else 32)):
+            row_sums_[piece.u0:piece.u1] = piece.row_stat
+            bar.update(piece.u1 - piece.u0)
     counts = np.zeros((g.num_nodes, NUM_ORBITS), dtype=np.int64)
     for index, (_, o1, _) in enumerate(ORBIT_ADJACENCY_KEYS):
-        counts[:, o1] += row_sums[:, index]
+        counts[:, o1] += row_sums_[:, index]
     others = np.array([GRAPHLET_SIZE[GRAPHLET_OF_ORBIT[o]] - 1 for o in range(NUM_ORBITS)])
     return counts // others
 
@@ -172,118 +198,10 @@ def _gather(pieces: list, index: int, total: int) -> tuple[np.ndarray, np.ndarra
     cols = np.empty(total, dtype=np.int64)
     vals = np.empty(total, dtype=np.int64)
     position = 0
-    for chunk_cols, chunk_vals in pieces:
-        size = chunk_cols[index].shape[0]
-        cols[position:position + size] = chunk_cols[index]
-        vals[position:position + size] = chunk_vals[index]
-        chunk_cols[index] = chunk_vals[index] = None
+    for piece in pieces:
+        size = piece.cols[index].shape[0]
+        cols[position:position + size] = piece.cols[index]
+        vals[position:position + size] = piece.vals[index]
+        piece.cols[index] = piece.vals[index] = None
         position += size
     return cols, vals
-
-
-def row_sums(indptr: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Exact ``int64`` sums of ``values`` over each CSR row."""
-    prefix = np.zeros(values.shape[0] + 1, dtype=np.int64)
-    np.cumsum(values, out=prefix[1:])
-    return prefix[indptr[1:]] - prefix[indptr[:-1]]
-
-
-def _num_threads(requested: int | None, core) -> int:
-    if requested is not None:
-        if int(requested) < 1:
-            raise ValueError(f"num_threads must be >= 1, got {requested}")
-        return int(requested)
-    if core is not None:
-        return core.max_threads()
-    import numba
-
-    return numba.get_num_threads()
-
-
-def _chunks(g: CSRGraph, parts: int) -> list[tuple[int, int]]:
-    """Row ranges of roughly equal work (walks of length <= 3 from each row)."""
-    deg = g.degrees
-    d2 = row_sums(g.indptr, deg[g.indices])
-    d3 = row_sums(g.indptr, d2[g.indices])
-    work = np.cumsum((1 + deg + d2 + d3).astype(np.float64))
-    bounds = np.searchsorted(work, np.linspace(0, work[-1], parts + 1)[1:-1], side="right")
-    edges = np.unique(np.concatenate([[0], bounds, [g.num_nodes]]))
-    return list(zip(edges[:-1].tolist(), edges[1:].tolist()))
-
-
-def _run(g: CSRGraph, wanted: np.ndarray, *, counts_only: bool, backend: str, num_threads: int | None):
-    """Runs the chosen backend over row chunks; returns (backend, row_stat,
-    pieces) where pieces[c] = ([cols per key], [vals per key]) for chunk c."""
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
-    core = _load_core() if backend in ("auto", "cpp") else None
-    if backend == "cpp" and core is None:
-        raise ValueError("backend='cpp' but graphrep's C++ core is not built; use 'numba' or 'auto'")
-    chosen = "cpp" if core is not None else "numba"
-    need_a3 = bool(wanted[list(_A3_KEYS)].any())
-    threads = _num_threads(num_threads, core)
-    if chosen == "cpp":
-        run_rows = core.OrbitRows(g.indptr, g.indices, wanted, need_a3, counts_only, threads)
-        # OpenMP splits each call; several calls bound the transient copy and feed the progress bar
-        chunks, pool = _chunks(g, 1 if g.num_edges < 2_000 else 32), None
-    else:
-        run_rows = _NumbaRows(g, wanted, need_a3, counts_only)
-        chunks = _chunks(g, 1 if g.num_edges < 2_000 else 16 * threads)
-        pool = ThreadPoolExecutor(threads) if len(chunks) > 1 and threads > 1 else None
-    row_stat = np.zeros((g.num_nodes, len(ORBIT_ADJACENCY_KEYS)), dtype=np.int64)
-    pieces = []
-    results = (pool or _SERIAL).map(lambda rows: run_rows(*rows), chunks)
-    try:
-        bar = progress(total=g.num_nodes, desc="orbit adjacency" if not counts_only else "orbit counts")
-        with bar:
-            for (u0, u1), (stat, cols, vals) in zip(chunks, results):
-                row_stat[u0:u1] = stat
-                if not counts_only:
-                    pieces.append((list(cols), list(vals)))
-                bar.update(u1 - u0)
-    finally:
-        if pool:
-            pool.shutdown(cancel_futures=True)
-    return chosen, row_stat, pieces
-
-
-class _Serial:
-    @staticmethod
-    def map(function, items):
-        return map(function, items)
-
-
-_SERIAL = _Serial()
-
-
-class _NumbaRows:
-    """Per-graph precomputation plus per-thread scratch for the Numba kernel."""
-
-    def __init__(self, g: CSRGraph, wanted: np.ndarray, need_a3: bool, counts_only: bool):
-        from graphrep.orbits import _numba as kernels
-
-        self.kernels = kernels
-        self.g, self.wanted, self.need_a3, self.counts_only = g, wanted, need_a3, counts_only
-        self.deg = g.degrees.astype(np.int64)
-        self.t = kernels.edge_triangle_counts(g.indptr, g.indices)
-        self.tptr = np.zeros(g.indices.shape[0] + 1, dtype=np.int64)
-        np.cumsum(self.t, out=self.tptr[1:])
-        self.tlist = kernels.edge_triangle_lists(g.indptr, g.indices, self.tptr)
-        self.tri = row_sums(g.indptr, self.t) // 2
-        self.d2 = row_sums(g.indptr, self.deg[g.indices])
-        self.local = threading.local()
-
-    def __call__(self, u0: int, u1: int):
-        scratch = getattr(self.local, "scratch", None)
-        if scratch is None:
-            n = self.g.num_nodes
-            acc = np.zeros((n, 8), dtype=np.int64)
-            acc[:, 6] = -1
-            scratch = [acc, np.zeros(n, dtype=np.uint8), np.empty(n, dtype=np.int64),
-                       np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int8)]
-            self.local.scratch = scratch
-        row_stat, cols, vals, *scratch[3:] = self.kernels.orbit_rows(
-            u0, u1, self.g.indptr, self.g.indices, self.deg, self.tri, self.d2, self.t, self.tptr,
-            self.tlist, self.wanted, self.need_a3, self.counts_only, *scratch,
-        )
-        return row_stat, cols, vals

@@ -23,7 +23,24 @@ __all__ = ["link_adjacency", "remove_links", "common_neighbors", "drop_adjacency
 DEFAULT_CHUNK_SIZE = 2**22
 
 
+def _choose_no_invariant_checks() -> None:
+    """Makes torch's default, no invariant checks on sparse tensors, an
+    explicit choice (unless checks were turned on).
+
+    While nobody has chosen, torch warns "Sparse invariant checks are
+    implicitly disabled" the first time a sparse tensor is built without
+    ``check_invariants``, and PyG's layers build such tensors from the
+    adjacency they are given (``GCNConv`` normalises it into a new CSR
+    tensor). graphrep's adjacencies are valid by construction, so the choice
+    torch asks for is made here, the same as its default; a caller who turned
+    the checks on keeps them.
+    """
+    if not torch.sparse.check_sparse_tensor_invariants.is_enabled():
+        torch.sparse.check_sparse_tensor_invariants.disable()
+
+
 def _csr(crow: Tensor, col: Tensor, num_nodes: int, dtype: torch.dtype = torch.float) -> Tensor:
+    _choose_no_invariant_checks()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
         return torch.sparse_csr_tensor(crow, col, torch.ones(col.numel(), dtype=dtype, device=col.device),
@@ -39,6 +56,12 @@ def link_adjacency(edge_index: Tensor, num_nodes: int) -> Tensor:
     """The symmetric, binary adjacency of ``edge_index`` as a ``torch.sparse``
     CSR tensor of shape ``[num_nodes, num_nodes]``: both directions of every
     edge, duplicates merged, self-loops dropped, columns sorted in every row.
+
+    PyG layers accept it in place of ``edge_index`` (``GCNConv(x, adj)``)
+    without torch's warning about sparse invariant checks: building it
+    makes torch's default, no checks, an explicit choice (a caller who
+    turned the checks on with :class:`torch.sparse.check_sparse_tensor_invariants`
+    keeps them).
 
     Args:
         edge_index: ``[2, E]`` integer tensor (one or both directions).

@@ -104,7 +104,7 @@ def test_score_selects_the_weights_it_ranks_highest():
 
     def score(augmenter):
         assert not augmenter.training
-        value = float(augmenter.decoder_out.bias[0])
+        value = float(augmenter.decoder_out.bias[0].detach())
         seen.append((value, augmenter.decoder_out.bias.detach().clone()))
         return value
 

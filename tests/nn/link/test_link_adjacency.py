@@ -1,7 +1,11 @@
+import subprocess
+import sys
+
 import pytest
 import torch
 
 from graphrep.nn.link import common_neighbors, drop_adjacency_entries, link_adjacency, remove_links
+from tests.conftest import REPO
 
 
 def random_graph(n, p, seed):
@@ -75,3 +79,25 @@ def test_edge_dropout_keeps_a_subset():
     dropped = drop_adjacency_entries(link_adjacency(edge_index, 30), 0.5).to_dense().bool()
     assert not (dropped & ~dense).any()
     assert 0.3 < dropped.sum() / dense.sum() < 0.7
+
+
+def test_pyg_layers_take_the_adjacency_without_the_invariant_check_warning():
+    # torch warns once per process, so the check runs in a fresh one.
+    script = (
+        "import torch\n"
+        "from torch_geometric.nn import GCNConv\n"
+        "from graphrep.nn.link import link_adjacency\n"
+        "adj = link_adjacency(torch.tensor([[0, 1, 2], [1, 2, 3]]), 4)\n"
+        "out = GCNConv(3, 2)(torch.randn(4, 3), adj)\n"
+        "assert out.shape == (4, 2)\n"
+    )
+    result = subprocess.run([sys.executable, "-W", "always", "-c", script], capture_output=True, text=True,
+                            cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert "Sparse invariant checks" not in result.stderr
+
+
+def test_invariant_checks_turned_on_stay_on():
+    with torch.sparse.check_sparse_tensor_invariants(True):
+        link_adjacency(torch.tensor([[0, 1], [1, 2]]), 3)
+        assert torch.sparse.check_sparse_tensor_invariants.is_enabled()
