@@ -199,14 +199,10 @@ def edge_counts5(g: CSRGraph, backend: str = "numba", num_threads: int = 1) -> n
 
 
 def _backend(backend: str, num_threads: int | None) -> tuple[str, int]:
-    from graphrep.orbits.adjacency import BACKENDS, _load_core, _num_threads
+    from graphrep.orbits._engine import choose_backend, thread_count
 
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
-    core = _load_core() if backend in ("auto", "cpp") else None
-    if backend == "cpp" and core is None:
-        raise ValueError("backend='cpp' but graphrep's C++ core is not built; use 'numba' or 'auto'")
-    return ("cpp" if core is not None else "numba"), _num_threads(num_threads, core)
+    chosen, core = choose_backend(backend)
+    return chosen, thread_count(num_threads, core)
 
 
 def orbit_counts5(graph: Any, *, backend: str = "auto", num_threads: int | None = None) -> np.ndarray:
