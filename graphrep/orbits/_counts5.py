@@ -16,14 +16,46 @@ from typing import Any
 
 from graphrep.graph import CSRGraph, as_graph
 from graphrep.utils import progress
+from graphrep.orbits.budget import OutputTooLargeError, available_memory, format_size
 from graphrep.orbits._system5 import NUM_QUANTITIES, REMOTE_NODE_ORBITS, solve_edges, solve_nodes
 
-__all__ = ["rooted_columns", "node_counts5", "edge_counts5", "orbit_counts5", "edge_orbit_counts5", "MAX_DEGREE"]
+__all__ = ["estimate_bytes", "rooted_columns", "node_counts5", "edge_counts5", "orbit_counts5", "edge_orbit_counts5", "MAX_DEGREE"]
 
 # Every kernel value is at most d_max^4 (a homomorphism of a five-node
 # pattern rooted at a node chooses each other node among the neighbours of
 # one already placed), so int64 holds all of them up to this degree.
 MAX_DEGREE = 55_108
+
+
+def estimate_bytes(g: CSRGraph, *, per_slot: bool, num_threads: int) -> int:
+    """Bytes the five-node count adds to the process: the per-slot statistics
+    and the degree order, the per-node statistics, the scratch of each
+    thread, the kernel columns (per slot or per node) and the solved counts
+    with one block of solver temporaries."""
+    n, slots = g.num_nodes, g.indices.shape[0]
+    statistics = 8 * (8 * slots + slots // 2 + 16 * n)
+    scratch = 8 * 16 * n * num_threads
+    if per_slot:
+        columns = 8 * slots * NUM_QUANTITIES
+        solved = 8 * (slots // 2) * 68 + 8 * 8192 * (2 * NUM_QUANTITIES + 114 + 68)
+    else:
+        columns = 8 * n * (NUM_QUANTITIES + 3 * (num_threads + 1))
+        solved = 8 * n * 73
+    return statistics + scratch + columns + solved
+
+
+def _check_memory(g: CSRGraph, per_slot: bool, num_threads: int) -> None:
+    need = estimate_bytes(g, per_slot=per_slot, num_threads=num_threads)
+    allowed = int(0.8 * available_memory())
+    if need > allowed:
+        what = "edge" if per_slot else "node"
+        ways = ("count node orbits (a few hundred bytes per node) or the edge orbits of graphlets on up to "
+                "4 nodes, or split the graph" if per_slot else
+                "use fewer threads, count graphlets on up to 4 nodes, or split the graph")
+        raise OutputTooLargeError(
+            f"five-node {what} orbit counts of this graph ({g.num_nodes} nodes, {g.num_edges} edges) need about "
+            f"{format_size(need)}, over the {format_size(allowed)} (80% of the memory available now) they may "
+            f"use; {ways}")
 
 
 def _row_sums(indptr: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -156,13 +188,14 @@ def rooted_columns(g: CSRGraph, *, per_slot: bool, backend: str = "numba", num_t
             f"graph: a node has degree {int(deg.max())}; five-node counts are exact in int64 only up to "
             f"degree {MAX_DEGREE} (remove or split the hub, or count graphlets on up to 4 nodes)"
         )
+    _check_memory(g, per_slot, num_threads)
     small = g.num_edges < 2_000
     if backend == "cpp":
         from graphrep import _core
 
         counts = _core.Counts5(g.indptr, g.indices, per_slot, num_threads)
         # OpenMP splits each call; several calls feed the progress bar
-        chunks, pool = _chunks(g, 1 if small else 32), None
+        chunks, pool = _chunks(g, 1 if small else 8), None
         run = counts.columns
     else:
         chunks = _chunks(g, 1 if small else 16 * num_threads)
@@ -194,8 +227,7 @@ def edge_counts5(g: CSRGraph, backend: str = "numba", num_threads: int = 1) -> n
     out, _, rev = rooted_columns(g, per_slot=True, backend=backend, num_threads=num_threads,
                                  desc="five-node edge orbit counts")
     rows = np.repeat(np.arange(g.num_nodes, dtype=np.int64), g.degrees)
-    forward = np.flatnonzero(rows < g.indices)
-    return solve_edges(out[forward], out[rev[forward]])
+    return solve_edges(out, np.flatnonzero(rows < g.indices), rev)
 
 
 def _backend(backend: str, num_threads: int | None) -> tuple[str, int]:

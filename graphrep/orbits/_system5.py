@@ -334,22 +334,27 @@ def solve_nodes(forward: np.ndarray, remote: np.ndarray, degrees: np.ndarray) ->
     return _back_substitute(h, system)
 
 
-def solve_edges(values: np.ndarray, reverse: np.ndarray) -> np.ndarray:
-    """``int64[m, 68]`` induced edge orbit counts of the edges whose slots
-    are ``values[m, NUM_QUANTITIES]`` (kernel columns at ``(x, y)``) and
-    ``reverse`` (the same at ``(y, x)``)."""
+def solve_edges(columns: np.ndarray, slots: np.ndarray, reverse: np.ndarray, block: int = 8192) -> np.ndarray:
+    """``int64[len(slots), 68]`` induced edge orbit counts of the edges at
+    CSR ``slots`` (``columns[slot]`` holds the kernel columns at ``(x, y)``,
+    ``columns[reverse[slot]]`` those at ``(y, x)``), solved ``block`` edges at
+    a time so the temporaries stay small."""
     _, system = derive()
     orbits = directed_orbits()
-    h = np.empty((values.shape[0], len(orbits)), dtype=np.int64)
-    for k, source in enumerate(system.sources):
-        if source is None:
-            h[:, k] = 1
-        else:
-            column, flipped = source
-            h[:, k] = (reverse if flipped else values)[:, column]
-    induced = _back_substitute(h, system)
-    counts = np.zeros((values.shape[0], NUM_EDGE_ORBITS[5]), dtype=np.int64)
-    for k, orbit in enumerate(orbits):
-        if orbit.edge_orbit >= 0:
-            counts[:, orbit.edge_orbit] += induced[:, k]
+    counts = np.zeros((slots.shape[0], NUM_EDGE_ORBITS[5]), dtype=np.int64)
+    for start in range(0, slots.shape[0], block):
+        at = slots[start:start + block]
+        values, flipped_values = columns[at], columns[reverse[at]]
+        h = np.empty((at.shape[0], len(orbits)), dtype=np.int64)
+        for k, source in enumerate(system.sources):
+            if source is None:
+                h[:, k] = 1
+            else:
+                column, flipped = source
+                h[:, k] = (flipped_values if flipped else values)[:, column]
+        induced = _back_substitute(h, system)
+        rows = counts[start:start + block]
+        for k, orbit in enumerate(orbits):
+            if orbit.edge_orbit >= 0:
+                rows[:, orbit.edge_orbit] += induced[:, k]
     return counts

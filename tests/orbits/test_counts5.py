@@ -255,3 +255,17 @@ def test_docs_tables_are_the_data():
     text = (Path(__file__).resolve().parents[2] / "docs" / "counts5.rst").read_text()
     for row in graphlet_table_rows() + column_table_rows():
         assert row in text, row
+
+
+def test_refuses_with_the_estimate_when_memory_is_short(monkeypatch):
+    from graphrep.orbits import _counts5
+    from graphrep.orbits.budget import OutputTooLargeError
+
+    graph = nx.barabasi_albert_graph(2000, 5, seed=0)
+    g = as_graph(graph)
+    need = _counts5.estimate_bytes(g, per_slot=True, num_threads=1)
+    assert need > 2 * g.indices.shape[0] * 8 * _system5.NUM_QUANTITIES // 2
+    monkeypatch.setattr(_counts5, "available_memory", lambda: need)   # 80% of it is too little
+    with pytest.raises(OutputTooLargeError, match=r"five-node edge orbit counts .* need about .* count node orbits"):
+        edge_orbit_counts5(graph, num_threads=1)
+    assert orbit_counts5(graph, num_threads=1).shape == (2000, 73)
