@@ -7,9 +7,12 @@ speaks on stderr, the same for every subcommand:
 * log lines and warnings as ``graphrep: ...`` and ``graphrep: warning: ...``
   (a warning about input names the input's file and line, never graphrep's
   source);
-* user errors as one line ``graphrep: error: ...`` and exit status 2
-  (``-v`` shows the traceback instead);
-* ``-q`` prints errors only: no summary, log, warning or progress bar.
+* user errors (bad input, dataset and unsafe files, bad destinations, usage
+  errors, memory refusals) as one line ``graphrep: error: ...`` and exit
+  status 2 (``-v`` shows the traceback instead);
+* ``-q`` prints errors only: no summary, log, warning or progress bar;
+* SIGTERM is handled like Ctrl-C: the run unwinds, its half-written output
+  is removed, and the exit status is 143 (130 for Ctrl-C).
 
 Subcommands print their summary with
 :func:`graphrep.cli_options.print_summary` so that ``-q`` silences it.
@@ -20,10 +23,13 @@ import argparse
 import importlib
 import logging
 import os
+import signal
 import sys
+import threading
 import warnings
 
 import graphrep
+from graphrep.io import Terminated, request_termination, termination_requested
 from graphrep.utils import set_quiet
 
 # name -> (module, one-line help); modules import lazily so `--help` is fast.
@@ -34,8 +40,15 @@ SUBCOMMANDS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """Reports a usage error in one line, as every other error is reported."""
+
+    def error(self, message: str):
+        self.exit(2, f"graphrep: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="graphrep",
         description="Graph representation learning for PyTorch Geometric users.",
     )
@@ -82,6 +95,10 @@ def show_warning(message, category, filename, lineno, file=None, line=None) -> N
     print(f"graphrep: warning: {message}", file=sys.stderr)
 
 
+def _on_sigterm(signum, frame):
+    request_termination()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     level = logging.ERROR if args.quiet else logging.DEBUG if args.verbose else logging.INFO
@@ -95,11 +112,20 @@ def main(argv: list[str] | None = None) -> int:
             for developer_warning in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
                 warnings.filterwarnings("ignore", category=developer_warning)  # for developers, not users
             warnings.showwarning = show_warning
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
+        request_termination(False)
         try:
-            return int(args.run(args) or 0)
+            status = int(args.run(args) or 0)
+            if not termination_requested():
+                return status
+            raise Terminated  # the handler's exception was lost inside an extension module
         except KeyboardInterrupt:
             print("graphrep: interrupted", file=sys.stderr)
             return 130
+        except Terminated:
+            print("graphrep: terminated", file=sys.stderr)
+            return 143
         except BrokenPipeError:
             # The reader of stdout left (`graphrep ... | head`): the output
             # file is complete; stop quietly, as other tools do.
@@ -108,10 +134,13 @@ def main(argv: list[str] | None = None) -> int:
         except (ValueError, OSError, MemoryError) as error:
             if args.verbose:
                 raise
-            print(f"graphrep: error: {error}", file=sys.stderr)
+            message = " ".join(str(error).split()) or type(error).__name__
+            print(f"graphrep: error: {message}", file=sys.stderr)
             return 2
         finally:
             set_quiet(False)
+            if in_main_thread:
+                signal.signal(signal.SIGTERM, previous)
 
 
 def _silence_stdout() -> None:

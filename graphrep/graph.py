@@ -9,7 +9,8 @@ Accepted inputs
 * a scipy sparse matrix or array (square; nonzeros are edges),
 * a networkx graph (node order is ``G.nodes`` order),
 * a numpy integer array of shape ``(E, 2)``,
-* a path to an edge-list file (see :func:`graphrep.io.read_edge_list`).
+* a path to an edge-list file, or ``"-"`` for standard input (see
+  :func:`graphrep.io.read_edge_list`).
 
 Directed input is symmetrised; self-loops and duplicate or reciprocal edges
 are dropped and counted in one log line. Malformed input raises
@@ -26,15 +27,13 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from graphrep._edgelist import INT64_MAX, read_edge_list
+from graphrep.errors import GraphFormatError
+from graphrep._validate import check_int
+
 __all__ = ["CSRGraph", "GraphFormatError", "as_graph"]
 
 logger = logging.getLogger(__name__)
-
-INT64_MAX = np.iinfo(np.int64).max
-
-
-class GraphFormatError(ValueError):
-    """Raised when graph input is malformed; names the file and line when known."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,7 +131,8 @@ class CSRGraph:
         return cls(indptr, cols, node_ids)
 
 
-def as_graph(graph: Any, *, num_nodes: int | None = None) -> CSRGraph:
+def as_graph(graph: Any, *, num_nodes: int | None = None, encoding: str | None = None,
+             id_type: str = "auto") -> CSRGraph:
     """Converts any accepted graph input to a :class:`CSRGraph`.
 
     Args:
@@ -140,10 +140,15 @@ def as_graph(graph: Any, *, num_nodes: int | None = None) -> CSRGraph:
         num_nodes: number of nodes for integer-id edge arrays and
             ``edge_index`` tensors (defaults to ``max id + 1``); ignored for
             inputs that carry their own node set.
+        encoding, id_type: for edge-list paths, as for
+            :func:`graphrep.io.read_edge_list` (strict UTF-8; integer ids
+            when every id is an integer, else strings).
 
     Raises:
         GraphFormatError: malformed, empty or out-of-range input.
         FileNotFoundError: ``graph`` is a path that does not exist.
+        TypeError: an input type graphrep does not read, or ``num_nodes``
+            that is not an int.
 
     Example:
         >>> import networkx as nx
@@ -151,15 +156,21 @@ def as_graph(graph: Any, *, num_nodes: int | None = None) -> CSRGraph:
         >>> g.node_ids.tolist(), g.degrees.tolist()
         (['a', 'b', 'c'], [1, 2, 1])
     """
+    if num_nodes is not None:
+        num_nodes = check_int(num_nodes, "num_nodes", minimum=0)
     if isinstance(graph, CSRGraph):
         return graph
     if isinstance(graph, (str, os.PathLike)):
-        from graphrep.io import read_edge_list
-
-        edges, node_ids = read_edge_list(graph)
+        edges, node_ids = read_edge_list(graph, encoding=encoding, id_type=id_type)
         return CSRGraph.from_edges(edges, len(node_ids), node_ids)
-    if hasattr(graph, "edge_index") and hasattr(graph, "num_nodes"):
-        return _from_edge_index(graph.edge_index, graph.num_nodes, "data.edge_index")
+    if encoding is not None or id_type != "auto":
+        raise ValueError("encoding and id_type apply to edge-list paths only, got a "
+                         f"{type(graph).__name__}")
+    if hasattr(graph, "edge_index"):
+        _check_edge_index_shape(graph.edge_index, "edge_index")  # before num_nodes, which PyG infers from it
+        data_nodes = getattr(graph, "num_nodes", None)
+        data_nodes = None if data_nodes is None else check_int(data_nodes, "data.num_nodes", minimum=0)
+        return _from_edge_index(graph.edge_index, data_nodes, "data.edge_index")
     if type(graph).__module__.startswith("torch"):
         return _from_edge_index(graph, num_nodes, "edge_index")
     if sp.issparse(graph):
@@ -204,9 +215,14 @@ def _from_edge_index(tensor: Any, num_nodes: int | None, what: str) -> CSRGraph:
 
 
 def _edge_index_graph(array: np.ndarray, num_nodes: int | None, what: str) -> CSRGraph:
-    if array.ndim != 2 or array.shape[0] != 2:
-        raise GraphFormatError(f"{what} must have shape [2, E], got {list(array.shape)}")
+    _check_edge_index_shape(array, "edge_index")
     return _from_index_array(array.T, num_nodes, what)
+
+
+def _check_edge_index_shape(edge_index: Any, what: str) -> None:
+    shape = tuple(edge_index.shape)
+    if len(shape) != 2 or shape[0] != 2:
+        raise GraphFormatError(f"{what} must have shape [2, E], got {list(shape)}")
 
 
 def _tensor_to_numpy(tensor: Any) -> np.ndarray:
@@ -221,7 +237,7 @@ def _from_index_array(array: np.ndarray, num_nodes: int | None, what: str) -> CS
             raise GraphFormatError(f"{what} holds node ids that overflow int64")
     elif array.dtype.kind == "u" and array.size and array.max() > INT64_MAX:
         raise GraphFormatError(f"{what} holds node ids that overflow int64")
-    elif array.dtype.kind not in "iub":
+    elif array.dtype.kind not in "iu":
         raise GraphFormatError(f"{what} must hold integer node ids, got dtype {array.dtype}")
     edges = array.astype(np.int64)
     if edges.size and edges.min() < 0:

@@ -1,141 +1,323 @@
-"""Reading edge lists and writing results atomically."""
+"""Reading edge lists and writing results safely.
+
+Every ``graphrep`` command writes its output folder through
+:func:`atomic_directory` after :func:`check_output_target` has approved the
+destination, so the rules are the same everywhere:
+
+* the folder appears complete or not at all: it is built in a hidden
+  ``.NAME.XXXXXXXX.partial`` folder beside it, which holds a
+  ``.graphrep-partial`` marker naming the host and process that writes it;
+* a run that was killed (SIGKILL, power loss) leaves that folder behind; the
+  next run into the same destination removes it once its owner is gone
+  (same host, process no longer alive), and never touches a live run's
+  folder or one without the marker;
+* ``--overwrite`` replaces only a previous graphrep output folder (one whose
+  ``manifest.json`` names ``graphrep_version``), never a file or a foreign
+  folder; the current folder, its ancestors and any folder holding the input
+  are refused; the destination's writability is checked before any work;
+* folders and files follow the umask;
+* a termination request (the command line's SIGTERM handler calls
+  :func:`request_termination`) aborts the folder even when the exception it
+  raises is lost inside an extension module: the staging folder is checked
+  for it before it becomes ``target``.
+"""
 from __future__ import annotations
 
 import contextlib
+import json
+import logging
 import os
 import re
+import secrets
 import shutil
-import tempfile
-import warnings
+import socket
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import numpy as np
 import scipy.io
 import scipy.sparse as sp
 
-from graphrep.graph import INT64_MAX, GraphFormatError
+from graphrep._edgelist import read_edge_list
 
-__all__ = ["read_edge_list", "atomic_directory", "write_matrix", "MATRIX_FORMATS"]
+__all__ = ["read_edge_list", "atomic_directory", "check_output_target", "is_graphrep_output", "remove_stale_partials",
+           "write_matrix", "Terminated", "request_termination", "termination_requested", "MATRIX_FORMATS",
+           "PARTIAL_MARKER"]
+
+logger = logging.getLogger(__name__)
 
 MATRIX_FORMATS = ("npz", "mtx")
 
-_SEPARATORS = re.compile(r"[,\s]+")
+#: The file inside a staging folder that marks it as graphrep's own.
+PARTIAL_MARKER = ".graphrep-partial"
+
+_termination = {"requested": False}
 
 
-def read_edge_list(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
-    """Reads an edge-list file.
+class Terminated(BaseException):
+    """Raised when the process was asked to terminate (SIGTERM), so that
+    cleanup runs as for Ctrl-C."""
 
-    One edge per line, ids separated by whitespace, commas or tabs; lines
-    starting with ``#`` or ``%`` are comments; columns after the second (a
-    weight, a timestamp) are ignored with one warning. Node ids are integers
-    (rows ordered by id) or, as soon as one id is not an integer, strings
-    (rows in order of first appearance).
 
-    Returns:
-        ``(edges, node_ids)``: ``int64[E, 2]`` row indices and the id of each row.
+def request_termination(requested: bool = True) -> None:
+    """Marks the process as terminating and raises :class:`Terminated`
+    (``requested=False`` clears the mark and returns). Output folders still
+    being written are then never committed.
+
+    Example:
+        >>> try:
+        ...     request_termination()
+        ... except Terminated:
+        ...     print("terminating:", termination_requested())
+        terminating: True
+        >>> request_termination(False); termination_requested()
+        False
+    """
+    _termination["requested"] = requested
+    if requested:
+        raise Terminated
+
+
+def termination_requested() -> bool:
+    """Whether :func:`request_termination` was called."""
+    return _termination["requested"]
+
+
+def is_graphrep_output(folder: str | os.PathLike) -> bool:
+    """Whether ``folder`` is a folder written by graphrep: it holds a
+    ``manifest.json`` whose top level names ``graphrep_version``.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     before = is_graphrep_output(d)
+        ...     _ = (Path(d) / "manifest.json").write_text('{"graphrep_version": "0.1.0"}')
+        ...     before, is_graphrep_output(d)
+        (False, True)
+    """
+    try:
+        manifest = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and "graphrep_version" in manifest
+
+
+def check_output_target(target: str | os.PathLike, *, overwrite: bool = False,
+                        inputs: Sequence[str | os.PathLike] = (), folder: bool = True) -> None:
+    """Refuses, before any work, an output folder (or file) that cannot or
+    must not be written.
+
+    Args:
+        target: the output folder.
+        overwrite: whether an existing graphrep output folder may be replaced.
+        inputs: files the command reads; a ``target`` that is one of them or
+            holds one of them is refused.
+        folder: ``False`` when ``target`` is a single output file: then
+            ``overwrite`` replaces a regular file, never a folder.
 
     Raises:
-        FileNotFoundError: the file does not exist.
-        GraphFormatError: a malformed line, a negative or int64-overflowing id,
-            or a file with no edges; the message names the file and line.
+        ValueError: ``target`` is the current folder or one of its
+            ancestors, or is or holds an input.
+        FileExistsError: ``target`` exists and ``overwrite`` is off, or it
+            is not a graphrep output folder (a file, a foreign folder).
+        PermissionError: the folder that would hold ``target`` is not writable.
+        NotADirectoryError: a part of ``target``'s path is a file.
 
     Example:
         >>> import tempfile, os
         >>> with tempfile.TemporaryDirectory() as d:
-        ...     p = os.path.join(d, "g.txt")
-        ...     _ = Path(p).write_text("# u v\\n10 20\\n20,30\\n")
-        ...     edges, ids = read_edge_list(p)
-        >>> edges.tolist(), ids.tolist()
-        ([[0, 1], [1, 2]], [10, 20, 30])
+        ...     check_output_target(os.path.join(d, "new"))
+        ...     check_output_target(d, overwrite=True)
+        Traceback (most recent call last):
+        ...
+        FileExistsError: ... is not a graphrep output folder (no manifest.json naming graphrep_version); --overwrite replaces only graphrep's own output
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"edge-list file not found: {path}")
-    tokens: list[str] = []
-    line_numbers: list[int] = []
-    extra_columns_line = 0
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            line = line.strip()
-            if not line or line[0] in "#%":
-                continue
-            fields = _SEPARATORS.split(line)
-            if len(fields) < 2:
-                raise GraphFormatError(
-                    f"{path}:{number}: expected two node ids per line, got {line!r}"
-                )
-            if len(fields) > 2 and not extra_columns_line:
-                extra_columns_line = number
-            tokens += fields[:2]
-            line_numbers.append(number)
-    if not line_numbers:
-        raise GraphFormatError(f"{path}: empty graph, the file holds no edges")
-    if extra_columns_line:
-        warnings.warn(
-            f"{path}:{extra_columns_line}: columns after the second (weights?) are ignored",
-            stacklevel=2,
-        )
-    ids = _parse_integer_ids(tokens, line_numbers, path)
-    if ids is not None:
-        node_ids, inverse = np.unique(ids, return_inverse=True)
-    else:
-        first_seen: dict[str, int] = {}
-        inverse = np.fromiter(
-            (first_seen.setdefault(tok, len(first_seen)) for tok in tokens),
-            dtype=np.int64, count=len(tokens),
-        )
-        node_ids = np.empty(len(first_seen), dtype=object)
-        node_ids[:] = list(first_seen)
-    return inverse.reshape(-1, 2).astype(np.int64), node_ids
+    target = Path(target)
+    resolved = target.resolve()
+    what = "output folder" if folder else "output file"
+    if Path.cwd().resolve().is_relative_to(resolved):
+        which = "is the current folder" if resolved == Path.cwd().resolve() else "holds the current folder"
+        raise ValueError(f"{what} {target} {which}; name a new {what.split()[1]}")
+    for source in inputs:
+        if str(source) != "-" and Path(source).resolve().is_relative_to(resolved):
+            raise ValueError(f"{what} {target} would replace the input {source}")
+    if os.path.lexists(target):
+        if not overwrite:
+            raise FileExistsError(f"{what} already exists: {target} (use --overwrite)")
+        if not folder:
+            if not target.is_file():
+                raise FileExistsError(f"{target} is not a regular file; --overwrite replaces only a file")
+        elif not target.is_dir():
+            raise FileExistsError(f"{target} is a file; --overwrite replaces only a folder written by graphrep")
+        elif not is_graphrep_output(target):
+            raise FileExistsError(f"{target} is not a graphrep output folder (no manifest.json naming "
+                                  "graphrep_version); --overwrite replaces only graphrep's own output")
+    _check_writable(resolved.parent, target)
 
 
-def _parse_integer_ids(tokens: list[str], line_numbers: list[int], path: Path) -> np.ndarray | None:
-    """Integer ids as ``int64``, or ``None`` when some id is not an integer."""
+def _check_writable(folder: Path, target: Path) -> None:
+    """Tries to create (and removes) a folder in the nearest existing
+    ancestor of ``folder``: permissions, read-only file systems and
+    root's exemptions are all answered by the file system itself."""
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise NotADirectoryError(f"cannot write {target}: {folder} is a file")
+    probe = folder / f".graphrep-probe.{os.getpid()}.{secrets.token_hex(4)}"
     try:
-        values = [int(tok) for tok in tokens]
-    except ValueError:
-        return None
-    for position, value in enumerate(values):
-        if value < 0 or value > INT64_MAX:
-            problem = "is negative" if value < 0 else "overflows int64"
-            raise GraphFormatError(
-                f"{path}:{line_numbers[position // 2]}: node id {value} {problem}"
-            )
-    return np.array(values, dtype=np.int64)
+        probe.mkdir()
+    except OSError as error:
+        raise PermissionError(f"cannot write {target}: {folder} is not writable ({error.strerror})") from None
+    probe.rmdir()
 
 
 @contextlib.contextmanager
 def atomic_directory(target: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
-    """Yields a fresh temporary folder beside ``target`` and renames it to
+    """Yields a fresh staging folder beside ``target`` and renames it to
     ``target`` when the block succeeds; on any error or interrupt the
-    temporary folder is removed and ``target`` is left as it was.
+    staging folder is removed and ``target`` is left as it was.
+
+    On entry, the destination is checked (:func:`check_output_target`) and
+    staging folders of killed runs into the same ``target`` are removed.
+    With ``overwrite``, an existing graphrep output folder is replaced.
 
     Example:
         >>> import tempfile, os
         >>> with tempfile.TemporaryDirectory() as d:
         ...     with atomic_directory(os.path.join(d, "out")) as tmp:
         ...         _ = (tmp / "a.txt").write_text("done")
-        ...     sorted(os.listdir(os.path.join(d, "out")))
-        ['a.txt']
+        ...     sorted(os.listdir(os.path.join(d, "out"))), os.listdir(d)
+        (['a.txt'], ['out'])
     """
     target = Path(target)
-    if target.exists() and not overwrite:
-        raise FileExistsError(f"output folder already exists: {target} (use --overwrite)")
+    check_output_target(target, overwrite=overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+    remove_stale_partials(target)
+    staging = None
     try:
+        staging = _new_partial(target)
         yield staging
+        if termination_requested():  # the signal's exception was lost in an extension module
+            raise Terminated
+        (staging / PARTIAL_MARKER).unlink()
+        if os.path.lexists(target):
+            check_output_target(target, overwrite=overwrite)  # it may have changed while we computed
+            _replace(staging, target)
+        else:
+            os.replace(staging, target)
     except BaseException:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _replace(staging: Path, target: Path) -> None:
+    """Swaps ``staging`` in for the existing ``target``; the old folder waits
+    in a marked staging folder, so a kill in between leaves nothing that the
+    next run does not remove."""
+    retired = _new_partial(target)
+    try:
+        os.replace(target, retired / "old")
+        try:
+            os.replace(staging, target)
+        except BaseException:
+            os.replace(retired / "old", target)
+            raise
+    finally:
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def _partial_pattern(target: Path) -> re.Pattern:
+    return re.compile(rf"\.{re.escape(target.name)}\.[0-9a-f]{{8}}\.partial")
+
+
+def _new_partial(target: Path) -> Path:
+    """A new, marked staging folder beside ``target`` (mode 0777 less the umask)."""
+    owner = json.dumps({"host": socket.gethostname(), "pid": os.getpid(), "start": _process_start(os.getpid()),
+                        "target": target.name}) + "\n"
+    while True:
+        staging = target.parent / f".{target.name}.{secrets.token_hex(4)}.partial"
+        try:
+            staging.mkdir()
+            break
+        except FileExistsError:
+            continue
+    try:
+        (staging / PARTIAL_MARKER).write_text(owner, encoding="utf-8")
+    except BaseException:  # an interrupt here must not leave an unmarked folder
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    if target.exists():
-        retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-        os.replace(target, retired / "old")
-        os.replace(staging, target)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        os.replace(staging, target)
+    return staging
+
+
+def remove_stale_partials(target: str | os.PathLike) -> list[Path]:
+    """Removes the staging folders that killed runs left beside ``target``
+    and returns them. Only folders named like graphrep's, holding its marker,
+    written on this host by a process that is gone are removed.
+
+    Example:
+        >>> import tempfile, os
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     os.mkdir(os.path.join(d, ".out.0123abcd.partial"))  # no marker: not graphrep's
+        ...     remove_stale_partials(os.path.join(d, "out"))
+        []
+    """
+    target = Path(target)
+    pattern = _partial_pattern(target)
+    removed = []
+    try:
+        entries = list(os.scandir(target.parent))
+    except FileNotFoundError:
+        return removed
+    for entry in entries:
+        if not pattern.fullmatch(entry.name) or not entry.is_dir(follow_symlinks=False):
+            continue
+        try:
+            owner = json.loads((Path(entry.path) / PARTIAL_MARKER).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(owner, dict) and owner.get("target") == target.name and not _owner_alive(owner):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            logger.info("removed %s, left by a killed run (pid %s)", entry.path, owner.get("pid"))
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _owner_alive(owner: dict) -> bool:
+    """Whether the process named in a marker may still be running; anything
+    unclear (another host, an unreadable marker) counts as alive."""
+    pid = owner.get("pid")
+    if owner.get("host") != socket.gethostname() or isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    if _process_state(pid) == "Z":  # killed, not yet reaped
+        return False
+    start = owner.get("start")
+    return start is None or _process_start(pid) in (None, start)  # another start time: the pid was reused
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """Fields of ``/proc/PID/stat`` after the command name (Linux), else ``None``."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2:].split()
+
+
+def _process_state(pid: int) -> str | None:
+    fields = _proc_stat(pid)
+    return fields[0] if fields else None
+
+
+def _process_start(pid: int) -> int | None:
+    fields = _proc_stat(pid)
+    return int(fields[19]) if fields and len(fields) > 19 else None
 
 
 def write_matrix(stem: str | os.PathLike, matrix: sp.sparray, fmt: str = "npz") -> Path:

@@ -8,8 +8,8 @@ import logging
 import os
 import platform
 import random
+import secrets
 import sys
-import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
@@ -91,8 +91,9 @@ def write_json(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
 def atomic_file(target: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
     """Yields a fresh temporary path beside ``target`` and renames it to
     ``target`` when the block succeeds; on any error or interrupt the
-    temporary file is removed and ``target`` is left as it was. The parent
-    folder is created when missing.
+    temporary file is removed and ``target`` is left as it was, also when
+    the process was asked to terminate (:func:`graphrep.io.request_termination`).
+    The parent folder is created when missing; the file follows the umask.
 
     Raises:
         FileExistsError: ``target`` exists and ``overwrite`` is off (checked
@@ -109,13 +110,20 @@ def atomic_file(target: str | os.PathLike, *, overwrite: bool = False) -> Iterat
     target = Path(target)
     if target.exists() and not overwrite:
         raise FileExistsError(f"output file already exists: {target} (use --overwrite)")
+    from graphrep.io import Terminated, termination_requested
+
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
-    os.close(handle)
-    temporary = Path(temporary)
+    while True:  # mkstemp would make the file private: create it with 0666 less the umask
+        temporary = target.parent / f".{target.name}.{secrets.token_hex(4)}.partial"
+        try:
+            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            break
+        except FileExistsError:
+            continue
     try:
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; outputs are for sharing
         yield temporary
+        if termination_requested():  # a SIGTERM whose exception an extension module swallowed
+            raise Terminated
         os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)

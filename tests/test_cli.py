@@ -91,10 +91,11 @@ def test_quiet_prints_errors_only(tmp_path, capsys):
 
 def test_warnings_name_the_input_file_and_line(tmp_path, capsys):
     weighted = tmp_path / "weighted.txt"
-    weighted.write_text("# u v w\n0 1\n1 2 0.7\n")
+    weighted.write_text("# u v w\n0 1 0.5\n1 2 0.7\n")
     assert main(["orbits", str(weighted), "-o", str(tmp_path / "k")]) == 0
     err = capsys.readouterr().err.splitlines()
-    assert f"graphrep: warning: {weighted}:3: columns after the second (weights?) are ignored" in err
+    assert (f"graphrep: warning: {weighted}:2: columns after the second (weights?) are ignored; the graph is "
+            "unweighted") in err
     assert not [line for line in err if "UserWarning" in line or "graphrep/" in line or ".py:" in line]
 
 

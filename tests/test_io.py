@@ -18,7 +18,7 @@ def test_atomic_directory_leaves_nothing_on_failure(tmp_path):
 def test_atomic_directory_refuses_then_replaces(tmp_path):
     target = tmp_path / "out"
     target.mkdir()
-    (target / "old.txt").write_text("old")
+    (target / "manifest.json").write_text('{"graphrep_version": "0.0.1"}')
     with pytest.raises(FileExistsError, match="already exists"):
         with atomic_directory(target):
             pass

@@ -9,16 +9,25 @@ Every loader reads from a data root (the ``root`` argument, else
     <root>/ppi/node2vec_PPI.edgelist, node2vec_PPI_labels.txt
     <root>/ogb/<ogb name with underscores>/   (as ogb's download unpacks it)
 
-graphrep never writes into a data root other than its cache
-(``$GRAPHREP_CACHE``, else ``~/.cache/graphrep``): it stages a copy there
-before PyG or OGB process the files, and it never downloads: a missing
-dataset raises :class:`DatasetNotFoundError` naming the files to place.
+graphrep reads the files in place and never writes into a data root; it
+never downloads (a missing dataset raises :class:`DatasetNotFoundError`
+naming the files to place) and never unpickles a data file: Planetoid's
+pickled arrays go through an unpickler that admits only numpy and scipy
+arrays, OGB's split files through ``torch.load(weights_only=True)``, and the
+text files through graphrep's own strict reader. A crafted file raises
+:class:`UnsafeFileError`, a malformed, truncated or incomplete one
+:class:`DatasetFormatError` naming the file and line; neither runs code.
+OGB graphs are kept in graphrep's cache (``$GRAPHREP_CACHE``, else
+``~/.cache/graphrep``) as plain tensors, rebuilt when the raw files change
+(their sizes and modification times are recorded).
 """
 from __future__ import annotations
 
 import os
 
-from graphrep.datasets._root import DatasetNotFoundError, cache_root, data_root
+from graphrep.datasets._root import (
+    DatasetFormatError, DatasetNotFoundError, UnsafeFileError, cache_root, data_root,
+)
 from graphrep.datasets.airports import AIRPORTS, load_airports
 from graphrep.datasets.builtin import BUILTIN_GRAPHS, builtin_graph_path
 from graphrep.datasets.email_eu import load_email_eu
@@ -27,10 +36,20 @@ from graphrep.datasets.planetoid import load_planetoid
 from graphrep.datasets.ppi import load_ppi
 
 __all__ = [
-    "DatasetNotFoundError", "data_root", "cache_root", "load_planetoid", "load_airports",
-    "load_email_eu", "load_ppi", "load_ogb", "builtin_graph_path", "load_graph",
-    "GRAPH_NAMES",
+    "DatasetNotFoundError", "DatasetFormatError", "UnsafeFileError", "GraphDataset", "OGBDataset", "data_root",
+    "cache_root", "load_planetoid", "load_airports", "load_email_eu", "load_ppi", "load_ogb",
+    "builtin_graph_path", "load_graph", "GRAPH_NAMES",
 ]
+
+
+
+def __getattr__(name: str):
+    if name in ("GraphDataset", "OGBDataset"):  # they import PyG: only on first use
+        from graphrep.datasets import _dataset
+
+        return getattr(_dataset, name)
+    raise AttributeError(f"module 'graphrep.datasets' has no attribute {name!r}")
+
 
 GRAPH_NAMES = (
     *BUILTIN_GRAPHS, "cora", "citeseer", "pubmed",

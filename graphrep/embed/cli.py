@@ -28,6 +28,7 @@ import numpy as np
 from graphrep.cli_options import (
     add_graph_input,
     add_output_options,
+    check_output_options,
     format_seconds,
     non_negative_int,
     parse_orbit_keys,
@@ -64,8 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.out.exists() and not args.overwrite:
-        raise FileExistsError(f"output file already exists: {args.out} (use --overwrite)")
+    check_output_options(args, folder=False)
     if args.method == "rwpmi" and args.keys:
         raise ValueError("--keys selects orbit adjacency matrices: it needs --method gopmi")
     if args.method == "gopmi" and args.walks:

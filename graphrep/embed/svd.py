@@ -6,6 +6,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from graphrep._validate import check_int
+
 __all__ = ["svd_embedding"]
 
 _DENSE_FROM = 0.25
@@ -34,8 +36,7 @@ def svd_embedding(matrix: Any, dim: int, *, seed: int = 0, n_iter: int = 7) -> n
     """
     from sklearn.utils.extmath import randomized_svd
 
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
-        raise ValueError(f"dim must be an int >= 1, got {dim!r}")
+    dim = check_int(dim, "dim", minimum=1)
     matrix = sp.csr_array(matrix, dtype=np.float64) if sp.issparse(matrix) else np.asarray(matrix, dtype=np.float64)
     if matrix.ndim != 2:
         raise ValueError(f"matrix must be 2-D, got shape {matrix.shape}")

@@ -16,6 +16,7 @@ from typing import Iterator, NamedTuple
 
 import numpy as np
 
+from graphrep._validate import check_int
 from graphrep.graph import CSRGraph
 from graphrep.orbits.keys import ORBIT_ADJACENCY_KEYS
 from graphrep.orbits.plan import (
@@ -59,9 +60,7 @@ def choose_backend(backend: str):
 
 def thread_count(requested: int | None, core) -> int:
     if requested is not None:
-        if int(requested) < 1:
-            raise ValueError(f"num_threads must be >= 1, got {requested}")
-        return int(requested)
+        return check_int(requested, "num_threads", minimum=1)
     if core is not None:
         return core.max_threads()
     import numba

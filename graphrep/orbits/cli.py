@@ -11,8 +11,8 @@ import argparse
 import json
 import logging
 
-from graphrep.cli_options import (add_graph_input, add_output_options, format_seconds, parse_orbit_keys,
-                                  positive_int, print_summary, read_graph_input)
+from graphrep.cli_options import (add_graph_input, add_output_options, check_output_options, format_seconds,
+                                  parse_orbit_keys, positive_int, print_summary, read_graph_input)
 from graphrep.orbits._engine import BACKENDS
 from graphrep.orbits.budget import format_size, parse_size, resident_memory, resolve_budget
 from graphrep.orbits.estimate import estimate
@@ -59,10 +59,10 @@ def _size(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     keys = parse_orbit_keys(args.keys)
-    if not args.estimate and args.out is None:
-        raise ValueError("-o/--out OUTDIR is required (or use --estimate)")
-    if args.out is not None and args.out.exists() and not args.overwrite and not args.estimate:
-        raise FileExistsError(f"output folder already exists: {args.out} (use --overwrite)")
+    if not args.estimate:
+        if args.out is None:
+            raise ValueError("-o/--out OUTDIR is required (or use --estimate)")
+        check_output_options(args)
     graph, source = read_graph_input(args)
     logger.info("%s: %d nodes, %d edges", source, graph.num_nodes, graph.num_edges)
     if args.estimate:

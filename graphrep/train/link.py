@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from graphrep._validate import check_index_dtype, check_int
 from graphrep.nn.link.adjacency import link_adjacency, remove_links
 from graphrep.train.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from graphrep.train.metrics import link_metrics
@@ -62,6 +63,7 @@ class LinkSplit:
     negatives_per_positive: int | None = None
 
     def __post_init__(self):
+        self.num_nodes = check_int(self.num_nodes, "num_nodes", minimum=0)
         for name in ("train", "valid", "valid_neg", "test", "test_neg", "test_graph"):
             value = getattr(self, name)
             if value is None and name == "test_graph":
@@ -69,6 +71,7 @@ class LinkSplit:
             if not isinstance(value, Tensor) or value.dim() != 2 or value.size(0) != 2:
                 raise ValueError(f"{name} must be a [2, k] tensor of node pairs, "
                                  f"got {getattr(value, 'shape', type(value))}")
+            check_index_dtype(value, name)
             if value.numel() and (value.min() < 0 or value.max() >= self.num_nodes):
                 raise ValueError(f"{name} has node ids outside [0, num_nodes={self.num_nodes})")
 
@@ -107,6 +110,8 @@ def random_link_split(edge_index: Tensor, num_nodes: int, *, x: Tensor | None = 
                          f"got {val_ratio}, {test_ratio}")
     if valid_neg_ratio <= 0:
         raise ValueError(f"valid_neg_ratio must be positive, got {valid_neg_ratio}")
+    num_nodes = check_int(num_nodes, "num_nodes", minimum=0)
+    seed = check_int(seed, "seed")
     adj = link_adjacency(edge_index, num_nodes)
     row = torch.repeat_interleave(torch.arange(num_nodes), adj.crow_indices().diff())
     col = adj.col_indices()

@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from graphrep._validate import check_int
 from graphrep.walks.sampling import _checked_graph, _checked_walk_length, sample_walks
 
 __all__ = ["walk_adjacency", "sampled_walk_adjacency", "transition_matrix"]
@@ -112,8 +113,7 @@ def sampled_walk_adjacency(
     window = _checked_walk_length(window, "window")
     n = graph.num_nodes
     if walks is None:
-        if isinstance(num_walks, bool) or not isinstance(num_walks, (int, np.integer)) or num_walks < 1:
-            raise ValueError(f"num_walks must be an int >= 1, got {num_walks!r}")
+        num_walks = check_int(num_walks, "num_walks", minimum=1)
         start = np.tile(np.arange(n, dtype=np.int64), int(num_walks))
         walks = sample_walks(graph, start, walk_length, p=p, q=q, seed=seed)
     else:

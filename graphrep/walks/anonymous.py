@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from graphrep._validate import check_int
 from graphrep.walks.sampling import _checked_graph, _checked_walk_length, _node_id_array, sample_walks
 
 __all__ = ["anonymize", "anonymous_walk_patterns", "anonymous_walk_distribution"]
@@ -138,8 +139,7 @@ def anonymous_walk_distribution(
     """
     graph = _checked_graph(graph)
     walk_length = _checked_walk_length(walk_length)
-    if isinstance(num_walks, bool) or not isinstance(num_walks, (int, np.integer)) or num_walks < 1:
-        raise ValueError(f"num_walks must be an int >= 1, got {num_walks!r}")
+    num_walks = check_int(num_walks, "num_walks", minimum=1)
     patterns = anonymous_walk_patterns(walk_length)
     n = graph.num_nodes
     start = np.repeat(np.arange(n, dtype=np.int64), int(num_walks))

@@ -25,6 +25,7 @@ import numpy as np
 from graphrep.cli_options import (
     add_graph_input,
     add_output_options,
+    check_output_options,
     format_seconds,
     non_negative_int,
     positive_float,
@@ -56,8 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.out.exists() and not args.overwrite:
-        raise FileExistsError(f"output file already exists: {args.out} (use --overwrite)")
+    check_output_options(args, folder=False)
     graph, source = read_graph_input(args)
     logger.info("%s: %d nodes, %d edges", source, graph.num_nodes, graph.num_edges)
     kind = "uniform" if args.return_p == 1.0 and args.in_out == 1.0 else \

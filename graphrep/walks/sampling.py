@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import math
-import numbers
 import weakref
 from typing import Any
 
 import numpy as np
 
+from graphrep._validate import check_int
 from graphrep.graph import CSRGraph, as_graph
 
 __all__ = ["sample_walks", "random_walk", "pyg_random_walk", "make_node2vec"]
@@ -199,10 +199,8 @@ def _compact_csr(graph: CSRGraph) -> tuple[np.ndarray, np.ndarray]:
 
 def walk_key(seed: int | None) -> np.uint64:
     """The 64-bit key that seeds every per-walk stream."""
-    if seed is not None and (not isinstance(seed, numbers.Integral) or isinstance(seed, bool)):
-        raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
-    if seed is not None and seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
+    if seed is not None:
+        seed = check_int(seed, "seed", minimum=0)
     return np.random.SeedSequence(seed).generate_state(1, dtype=np.uint64)[0]
 
 
@@ -243,11 +241,7 @@ def _checked_start(start: Any, num_nodes: int) -> np.ndarray:
 
 
 def _checked_walk_length(walk_length: Any, name: str = "walk_length") -> int:
-    if not isinstance(walk_length, numbers.Integral) or isinstance(walk_length, bool):
-        raise ValueError(f"{name} must be an int, got {type(walk_length).__name__}")
-    if walk_length < 1:
-        raise ValueError(f"{name} must be >= 1, got {walk_length}")
-    return int(walk_length)
+    return check_int(walk_length, name, minimum=1)
 
 
 def _checked_positive(value: Any, name: str) -> float:

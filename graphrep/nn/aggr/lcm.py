@@ -8,6 +8,7 @@ import torch
 from torch import Tensor
 from torch_geometric.nn.aggr import Aggregation
 
+from graphrep._validate import check_index_dtype, check_int
 from graphrep.nn.aggr.operators import GRUOperator, MLPOperator, check_positive_int
 
 __all__ = ["LCMAggregation", "segment_tree_reduce"]
@@ -157,7 +158,10 @@ class LCMAggregation(Aggregation):
         if x.size(-1) != self.in_channels:
             raise ValueError(f"x must have {self.in_channels} channels, got {x.size(-1)}")
         num_messages = x.size(0)
+        if dim_size is not None:
+            dim_size = check_int(dim_size, "dim_size", minimum=0)
         if ptr is not None:
+            check_index_dtype(ptr, "ptr")
             ptr = ptr.to(torch.long)
             if ptr.dim() != 1 or ptr.numel() < 1 or int(ptr[0]) != 0 or int(ptr[-1]) != num_messages:
                 raise ValueError(f"ptr must be 1-D offsets from 0 to x.size(0)={num_messages}, "
@@ -169,6 +173,7 @@ class LCMAggregation(Aggregation):
                 torch.arange(ptr.numel() - 1, device=x.device), ptr.diff())
         elif index is None:
             index = x.new_zeros(num_messages, dtype=torch.long)
+        check_index_dtype(index, "index")
         index = index.to(torch.long)
         if index.dim() != 1 or index.numel() != num_messages:
             raise ValueError(

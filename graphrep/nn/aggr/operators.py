@@ -7,14 +7,14 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
+from graphrep._validate import check_int
+
 __all__ = ["GRUOperator", "MLPOperator"]
 
 
 def check_positive_int(value: int, name: str = "channels") -> int:
-    """``value`` if it is a positive ``int``, else a ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
+    """``value`` if it is an ``int`` >= 1; errors name ``name``."""
+    return check_int(value, name, minimum=1)
 
 
 class GRUOperator(torch.nn.Module):

@@ -16,6 +16,8 @@ import warnings
 import torch
 from torch import Tensor
 
+from graphrep._validate import check_index_dtype, check_int
+
 __all__ = ["link_adjacency", "remove_links", "common_neighbors", "drop_adjacency_entries"]
 
 #: Default bound on the neighbour entries gathered at once (both rows of every
@@ -74,11 +76,8 @@ def link_adjacency(edge_index: Tensor, num_nodes: int) -> Tensor:
     """
     if not isinstance(edge_index, Tensor) or edge_index.dim() != 2 or edge_index.size(0) != 2:
         raise ValueError(f"edge_index must be a [2, E] tensor, got {getattr(edge_index, 'shape', type(edge_index))}")
-    if edge_index.is_floating_point() or edge_index.is_complex():
-        raise ValueError(f"edge_index must hold integers, got {edge_index.dtype}")
-    num_nodes = int(num_nodes)
-    if num_nodes < 0:
-        raise ValueError(f"num_nodes must be >= 0, got {num_nodes}")
+    check_index_dtype(edge_index, "edge_index")
+    num_nodes = check_int(num_nodes, "num_nodes", minimum=0)
     edge_index = edge_index.long()
     if edge_index.numel() and (edge_index.min() < 0 or edge_index.max() >= num_nodes):
         raise ValueError(f"edge_index has node ids outside [0, num_nodes={num_nodes})")
@@ -106,8 +105,7 @@ def _check_adjacency(adj: Tensor) -> None:
 def _check_pairs(pairs: Tensor, num_nodes: int, name: str = "pairs") -> Tensor:
     if not isinstance(pairs, Tensor) or pairs.dim() != 2 or pairs.size(0) != 2:
         raise ValueError(f"{name} must be a [2, B] tensor of node ids, got {getattr(pairs, 'shape', type(pairs))}")
-    if pairs.is_floating_point():
-        raise ValueError(f"{name} must hold integers, got {pairs.dtype}")
+    check_index_dtype(pairs, name)
     if pairs.numel() and (pairs.min() < 0 or pairs.max() >= num_nodes):
         raise ValueError(f"{name} has node ids outside [0, {num_nodes})")
     return pairs.long()

@@ -6,6 +6,7 @@ import math
 import torch
 from torch import Tensor
 
+from graphrep._validate import check_int
 from graphrep.nn.link.adjacency import _check_pairs, common_neighbors, drop_adjacency_entries
 from graphrep.nn.link.ncn import NCNPredictor
 
@@ -72,13 +73,11 @@ class NCNCPredictor(NCNPredictor):
                  scale: float = 5.0, offset: float = 3.0, alpha: float = 1.0,
                  completion_batch_size: int = 2**18, published_completion_input: bool = False, **kwargs):
         super().__init__(in_channels, hidden_channels, **kwargs)
-        if int(depth) != depth or depth < 0:
-            raise ValueError(f"depth must be an integer >= 0, got {depth}")
+        depth = check_int(depth, "depth", minimum=0)
         if not 0.0 <= prior <= 1.0:
             raise ValueError(f"prior must be in [0, 1], got {prior}")
-        if completion_batch_size < 1:
-            raise ValueError(f"completion_batch_size must be >= 1, got {completion_batch_size}")
-        self.depth = int(depth)
+        completion_batch_size = check_int(completion_batch_size, "completion_batch_size", minimum=1)
+        self.depth = depth
         self.prior = float(prior)
         self.scale = float(scale)
         self.offset = float(offset)
@@ -89,7 +88,7 @@ class NCNCPredictor(NCNPredictor):
     def forward(self, x: Tensor, adj: Tensor, pairs: Tensor, depth: int | None = None) -> Tensor:
         self._check(x, adj)
         pairs = _check_pairs(pairs, adj.size(0))
-        depth = self.depth if depth is None else int(depth)
+        depth = self.depth if depth is None else check_int(depth, "depth", minimum=0)
         adj = drop_adjacency_entries(adj, self.edge_dropout, self.training)
         return self._complete(x, self._node_features(x), adj, pairs, depth)
 
