@@ -42,7 +42,7 @@ def measure_epoch(dataset: str, model: str, data_root: str | None, device: str, 
     from ncn import CONFIGS, build_models
 
     from graphrep.nn.link import link_adjacency
-    from graphrep.train.link import LinkTrainConfig, _train_epoch
+    from graphrep.train.link import LinkTrainConfig, _LinkModel, _train_epoch
 
     torch.manual_seed(0)
     split = _task(dataset, data_root).to(device)
@@ -56,7 +56,7 @@ def measure_epoch(dataset: str, model: str, data_root: str | None, device: str, 
     adj = link_adjacency(split.train, split.num_nodes)
     optimizer = torch.optim.Adam([*encoder.parameters(), *predictor.parameters()], lr=1e-3)
     start = time.perf_counter()
-    _train_epoch(encoder, predictor, split, adj, split.node_input(), optimizer, train_config)
+    _train_epoch(_LinkModel(encoder, predictor), split, adj, split.node_input(), optimizer, train_config)
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     seconds = (time.perf_counter() - start) / fraction

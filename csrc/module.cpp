@@ -8,6 +8,7 @@
 namespace py = pybind11;
 
 void register_orbits(py::module_& m);
+void register_counts(py::module_& m);
 void register_counts5(py::module_& m);
 
 static int max_threads() {
@@ -22,5 +23,6 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "graphrep C++ kernels";
   m.def("max_threads", &max_threads, "OpenMP threads the kernels use (1 without OpenMP).");
   register_orbits(m);
+  register_counts(m);
   register_counts5(m);
 }

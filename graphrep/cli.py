@@ -35,6 +35,7 @@ from graphrep.utils import set_quiet
 # name -> (module, one-line help); modules import lazily so `--help` is fast.
 SUBCOMMANDS = {
     "orbits": ("graphrep.orbits.cli", "compute the 28 graphlet orbit adjacency matrices"),
+    "counts": ("graphrep.orbits.counts_cli", "write the graphlet orbit counts of every node or edge"),
     "walks": ("graphrep.walks.cli", "sample uniform or node2vec random walks"),
     "embed": ("graphrep.embed.cli", "embed the nodes with GOPMI (graphlet orbits) or RWPMI (random walks)"),
 }

@@ -31,6 +31,7 @@ def test_version_and_help(capsys):
 
 
 @pytest.mark.parametrize("command, options", [
+    ("counts", ["--edges", "--normalize {none,log}", "--backend", "--threads", "--overwrite"]),
     ("walks", ["--length", "--per-node", "-p P, --return P", "--in-out", "--seed", "--overwrite"]),
     ("embed", ["--method {gopmi,rwpmi}", "--dim", "--seed", "--keys", "--window", "--walks", "--overwrite"]),
 ])

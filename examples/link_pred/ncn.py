@@ -8,6 +8,16 @@ split per run, HR@100 from OGB's Evaluator. OGB datasets use their official
 splits and leaderboard metrics (ddi HR@20, collab HR@50, ppa HR@100,
 citation2 MRR; collab uses validation links as graph input at test time).
 
+Several processes, GPUs or machines: start the same command with torchrun
+(docs/distributed.rst), e.g.
+
+    torchrun --standalone --nproc-per-node 4 examples/link_pred/ncn.py --dataset ogbl-ddi --model ncn
+
+``--init-from CHECKPOINT`` starts a model from another run's checkpoint
+(``--checkpoint-dir``): the published NCNC on ogbl-ddi starts from a trained
+NCN and then trains the predictor alone for two epochs (the settings the
+example switches to).
+
 Models: ``ncn``, ``ncnc`` (``--depth``; ``--completion-input``, see
 docs/ncn.rst), ``gae`` (the graph auto-encoder: a
 two-layer GCN encoder, ``P relu(P X W1) W2``, and the inner-product decoder,
@@ -19,12 +29,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import pickle
 import sys
 import time
 
 import torch
 
 from graphrep.nn.link import HadamardMLPPredictor, InnerProductPredictor, NCNCPredictor, NCNEncoder, NCNPredictor
+from graphrep.train.checkpoint import load_checkpoint, load_matching
+from graphrep.train.distributed import World, init_world
 from graphrep.train.link import (LinkTrainConfig, ogb_link_split, random_link_split, summarize_runs,
                                  train_link_predictor)
 from graphrep.utils import seed_everything, set_quiet, write_json
@@ -60,7 +73,9 @@ CONFIGS = {
         predictor_lr=0.0018, metric="hits@20",
         encoder=dict(aggr="sum", dropout=0.4, residual=True),
         predictor=dict(dropout=0.6, edge_dropout=0.0, node_transform=True, two_layer_out=True),
-        completion=dict(prior=0.1, scale=10.0, offset=3.0, alpha=0.5)),
+        completion=dict(prior=0.1, scale=10.0, offset=3.0, alpha=0.5),
+        # The published NCNC starts from a trained NCN (--init-from) and trains the predictor alone.
+        ncnc_from_ncn=dict(epochs=2, encoder_lr=0.0, predictor_lr=0.0025, eval_batch_size=24576)),
     "ogbl-collab": dict(
         hidden=64, layers=1, epochs=100, batch_size=65536, eval_batch_size=131072, encoder_lr=0.0082,
         predictor_lr=0.0037, metric="hits@50", valid_as_input=True,
@@ -130,18 +145,82 @@ def build_models(dataset: str, model: str, split, depth: int, completion_input: 
     return encoder, predictor
 
 
+class InitError(ValueError):
+    """``--init-from`` names a checkpoint that cannot start these models."""
+
+
+def init_from(encoder, predictor, path: str, world: World = World()) -> dict:
+    """Loads into ``encoder`` and ``predictor`` the weights of the checkpoint
+    at ``path`` (written with ``--checkpoint-dir``: its best-validation
+    weights when it has them, else its last) that match them by name and
+    shape, and returns what was loaded. Rank 0 reads the file.
+
+    Raises:
+        InitError: no weights in the file, or none that match.
+    """
+    def read() -> dict:
+        try:
+            return load_checkpoint(path)
+        except FileNotFoundError:
+            raise InitError(f"--init-from: checkpoint not found: {path}") from None
+        except (pickle.UnpicklingError, RuntimeError, EOFError) as error:
+            raise InitError(f"--init-from: cannot read {path} as a checkpoint: {error}") from None
+
+    saved = world.from_main(read)
+    weights = (saved.get("best_models") or saved) if isinstance(saved, dict) else {}
+    if not {"encoder", "predictor"} <= set(weights):
+        raise InitError(f"{path} holds no 'encoder' and 'predictor' weights; give a checkpoint written "
+                        "with --checkpoint-dir")
+    report = {name: load_matching(module, weights[name]) for name, module in
+              (("encoder", encoder), ("predictor", predictor))}
+    if not any(part["loaded"] for part in report.values()):
+        raise InitError(f"no weight in {path} matches these models by name and shape (mismatched shapes: "
+                        f"{report['encoder']['mismatched'] + report['predictor']['mismatched'] or 'none'}); "
+                        "was it written for another dataset or hidden size?")
+    return {"path": str(path), "epoch": weights.get("epoch"), **report}
+
+
+def _describe(report: dict) -> str:
+    source = f"epoch {report['epoch']}" if report["epoch"] is not None else "its last epoch"
+    parts = []
+    for name in ("encoder", "predictor"):
+        part = report[name]
+        total = len(part["loaded"]) + len(part["mismatched"]) + len(part["missing"])
+        left = part["mismatched"] + part["missing"]
+        parts.append(f"{name} {len(part['loaded'])}/{total} tensors" + (f" (not loaded: {', '.join(left)})"
+                                                                         if left else ""))
+    return f"initialised from {report['path']} ({source}): " + "; ".join(parts)
+
+
+def train_config_for(args, config: dict) -> LinkTrainConfig:
+    """The trainer's settings: the published ones, with the command line's overrides."""
+    settings = dict(epochs=config["epochs"], batch_size=config["batch_size"],
+                    eval_batch_size=config["eval_batch_size"],
+                    encoder_lr=GAE_LR if args.model == "gae" else config["encoder_lr"],
+                    predictor_lr=GAE_LR if args.model == "gae" else config["predictor_lr"])
+    if args.model == "ncnc" and args.init_from:
+        settings.update(config.get("ncnc_from_ncn", {}))
+    overrides = {"epochs": args.epochs, "batch_size": args.batch_size, "eval_batch_size": args.eval_batch_size}
+    settings.update({key: value for key, value in overrides.items() if value is not None})
+    return LinkTrainConfig(
+        **settings, target_link_removal=not args.no_target_link_removal and args.model != "gae",
+        metrics=METRICS[config["metric"]], metric=config["metric"], eval_every=args.eval_every,
+        time_budget_s=args.time_budget, train_fraction=args.train_fraction)
+
+
 def _payload(args, config: dict, train_config: LinkTrainConfig, seeds: list[int], runs: list[dict],
-             started: float) -> dict:
+             started: float, world: World) -> dict:
     return {
         "dataset": args.dataset, "model": args.model, "depth": args.depth if args.model == "ncnc" else None,
         "completion_input": args.completion_input if args.model == "ncnc" else None,
         "metric": config["metric"], "seeds": seeds, "config": {**config, "train": dataclasses.asdict(train_config)},
         "runs": runs, "summary": summarize_runs(runs), "wall_time_s": time.perf_counter() - started,
-        "device": args.device, "threads": torch.get_num_threads(),
+        "device": str(world.device), "threads": torch.get_num_threads(), "world_size": world.size,
+        "backend": world.backend, "init_from": args.init_from,
     }
 
 
-def main(argv: list[str] | None = None) -> dict:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", choices=[*PLANETOID, *OGB], default="Cora")
     parser.add_argument("--model", choices=["ncn", "ncnc", "gae", "cn0"], default="ncn")
@@ -152,6 +231,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0, help="run r uses seed + r")
     parser.add_argument("--epochs", type=int, default=None, help="override the published epoch count")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="override the published batch size (positive links per step, over all processes)")
+    parser.add_argument("--eval-batch-size", type=int, default=None,
+                        help="override the published evaluation batch (pairs scored at once; several processes "
+                             "split evaluation by these batches)")
     parser.add_argument("--time-budget", type=float, default=None,
                         help="stop each run after this many seconds of training (budgeted CPU runs)")
     parser.add_argument("--train-fraction", type=float, default=1.0,
@@ -159,46 +243,67 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--eval-every", type=int, default=1)
     parser.add_argument("--no-target-link-removal", action="store_true")
     parser.add_argument("--checkpoint-dir", default=None, help="checkpoint every epoch; resume what is there")
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--init-from", default=None, metavar="CHECKPOINT",
+                        help="start from the matching weights of a --checkpoint-dir checkpoint (its best epoch); "
+                             "{seed} in the path becomes each run's seed. NCNC on ogbl-ddi then uses the "
+                             "published settings for starting from NCN (2 epochs, encoder frozen)")
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
+                        help="under torchrun, 'cuda' means each process's GPU (LOCAL_RANK)")
     parser.add_argument("--data-root", default=None)
-    parser.add_argument("--out", default=None, help="results JSON")
+    parser.add_argument("--out", default=None, help="results JSON (written by rank 0)")
     parser.add_argument("-q", "--quiet", action="store_true")
-    args = parser.parse_args(argv)
-    set_quiet(args.quiet)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Parses ``argv``, joins the torchrun job if there is one, and runs."""
+    args = parse_args(argv)
+    with init_world(args.device) as world:
+        return run(args, world)
+
+
+def run(args: argparse.Namespace, world: World) -> dict:
+    """The runs of ``args`` on ``world`` (one process, or this rank of several)."""
+    set_quiet(args.quiet or not world.is_main)
+    log = world.is_main and not args.quiet
     config = CONFIGS[args.dataset]
-    train_config = LinkTrainConfig(
-        epochs=args.epochs or config["epochs"], batch_size=config["batch_size"],
-        eval_batch_size=config["eval_batch_size"],
-        encoder_lr=GAE_LR if args.model == "gae" else config["encoder_lr"],
-        predictor_lr=GAE_LR if args.model == "gae" else config["predictor_lr"],
-        target_link_removal=not args.no_target_link_removal and args.model != "gae",
-        metrics=METRICS[config["metric"]], metric=config["metric"], eval_every=args.eval_every,
-        time_budget_s=args.time_budget, train_fraction=args.train_fraction)
+    train_config = train_config_for(args, config)
     started = time.perf_counter()
     runs, seeds = [], [args.seed + run for run in range(args.runs)]
     for run, seed in enumerate(seeds):
         seed_everything(seed)
-        split = load_task(args.dataset, args.data_root, seed)
+        split = world.in_turns(lambda: load_task(args.dataset, args.data_root, seed))
         encoder, predictor = build_models(args.dataset, args.model, split, args.depth, args.completion_input)
+        report = None
+        if args.init_from:
+            report = init_from(encoder, predictor, args.init_from.replace("{seed}", str(seed)), world)
+            if log:
+                print(_describe(report), file=sys.stderr)
         checkpoint = None if args.checkpoint_dir is None else \
             f"{args.checkpoint_dir}/{args.dataset}_{args.model}_seed{seed}.pt"
-        result = train_link_predictor(encoder, predictor, split, train_config, device=args.device,
+        result = train_link_predictor(encoder, predictor, split, train_config, device=world.device,
                                       checkpoint=checkpoint, resume=checkpoint is not None,
-                                      desc=f"{args.dataset} {args.model} run {run + 1}/{args.runs}")
+                                      desc=f"{args.dataset} {args.model} run {run + 1}/{args.runs}", world=world)
         result["seed"] = seed
+        if report is not None:
+            result["init_from"] = {"path": report["path"], "epoch": report["epoch"],
+                                   **{name: report[name]["loaded"] for name in ("encoder", "predictor")}}
         runs.append(result)
-        if args.out:  # after every run, so a long experiment that is stopped keeps its finished runs
-            write_json(args.out, _payload(args, config, train_config, seeds[:len(runs)], runs, started))
-        if not args.quiet:
+        if args.out and world.is_main:  # after every run, so a long experiment that is stopped keeps its runs
+            write_json(args.out, _payload(args, config, train_config, seeds[:len(runs)], runs, started, world))
+        if log:
             test = result["test"][config["metric"]] * 100
             print(f"run {run + 1:2d} seed {seed}: best epoch {result['best_epoch']}, "
-                  f"test {config['metric']} {test:.2f} ({result['train_time_s']:.0f} s training)", file=sys.stderr)
-    payload = _payload(args, config, train_config, seeds, runs, started)
+                  f"test {config['metric']} {test:.2f} ({result['train_time_s']:.0f} s training, "
+                  f"{result['epoch_time_s']:.2f} s / epoch)", file=sys.stderr)
+    payload = _payload(args, config, train_config, seeds, runs, started, world)
     test = payload["summary"]["test"][config["metric"]]
-    print(f"{args.dataset} {args.model}: test {config['metric']} {test['mean']:.2f} ± {test['std']:.2f} "
-          f"over {len(runs)} runs ({payload['wall_time_s']:.0f} s)")
-    if args.out:
-        write_json(args.out, payload)
+    if world.is_main:
+        ranks = f", {world.size} processes" if world.size > 1 else ""
+        print(f"{args.dataset} {args.model}: test {config['metric']} {test['mean']:.2f} ± {test['std']:.2f} "
+              f"over {len(runs)} runs ({payload['wall_time_s']:.0f} s{ranks})")
+        if args.out:
+            write_json(args.out, payload)
     return payload
 
 
@@ -207,5 +312,5 @@ if __name__ == "__main__":
 
     try:
         main()
-    except DatasetNotFoundError as error:
+    except (DatasetNotFoundError, InitError) as error:
         sys.exit(f"error: {error}")

@@ -21,6 +21,11 @@ ELBO instead, the default on OGB).
 Generated features are drawn for every forward pass from a pool of
 ``--pool-size`` CVAE samples made once per run: sampling a CVAE costs about
 as much as a training step, the pool keeps training at the backbone's cost.
+
+Several processes, GPUs or machines: start the same command with torchrun
+(docs/distributed.rst). The CVAE pretraining pairs and the training nodes
+are split between the processes; every process runs the full-graph forward
+passes, with its own dropout and generated draws.
 """
 from __future__ import annotations
 
@@ -39,6 +44,7 @@ import torch.nn.functional as F
 
 from graphrep.datasets import cache_root, load_ogb, load_planetoid
 from graphrep.nn import LAGAT, LAGCN, LAGCNII, LASAGE, LocalAugmenter
+from graphrep.train.distributed import World, init_world
 from graphrep.train.node import pool_sampler, train_node_classifier
 from graphrep.utils import progress, seed_everything, set_quiet, write_json
 
@@ -69,10 +75,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0, help="run r uses seed + r")
     parser.add_argument("--data-root", default=None)
-    parser.add_argument("--out", default=None, help="results JSON")
+    parser.add_argument("--out", default=None, help="results JSON (written by rank 0)")
     parser.add_argument("-q", "--quiet", action="store_true")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
+                        help="under torchrun, 'cuda' means each process's GPU (LOCAL_RANK)")
     # backbone (defaults: DEFAULTS for the dataset family and model)
     for name, kind in (("hidden", int), ("num-layers", int), ("heads", int), ("dropout", float),
                        ("lr", float), ("weight-decay", float), ("epochs", int), ("patience", int)):
@@ -119,9 +126,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def load_dataset(args: argparse.Namespace):
-    """``(data, split, features)`` for the named dataset; ``data.x`` holds
-    the raw features the CVAE models."""
+def load_dataset(args: argparse.Namespace, world: World = World()):
+    """``(data, split)`` for the named dataset; ``data.x`` holds the raw
+    features the CVAE models. With several processes they load in turns (the
+    loaders stage files in a cache)."""
+    return world.in_turns(lambda: _load_dataset(args))
+
+
+def _load_dataset(args: argparse.Namespace):
     if args.family == "planetoid":
         data = load_planetoid(args.dataset, args.data_root)[0]
         split = {"train": data.train_mask, "valid": data.val_mask, "test": data.test_mask}
@@ -217,35 +229,41 @@ class AgreementScore:
         return score
 
 
-def pretrained_augmenter(args: argparse.Namespace, data, split: dict[str, torch.Tensor]
+def pretrained_augmenter(args: argparse.Namespace, data, split: dict[str, torch.Tensor], world: World = World()
                          ) -> tuple[LocalAugmenter, dict[str, Any]]:
-    """Loads the CVAE from its cache file, or fits and saves it (weights only)."""
+    """Loads the CVAE from its cache file, or fits and saves it (weights
+    only). With several processes, rank 0 reads and writes the file, and all
+    fit together."""
     settings = cvae_settings(args)
     key = hashlib.sha1(json.dumps([args.dataset, int(data.num_nodes), int(data.num_edges), settings],
                                   sort_keys=True).encode()).hexdigest()[:12]
     path = Path(args.cvae_cache or cache_root() / "lagnn" / f"{args.dataset}-{key}.pt")
+    seed_everything(settings["seed"])  # the initial weights too: the fit is reproducible
     augmenter = LocalAugmenter(data.num_features, settings["hidden_channels"], settings["latent_channels"])
-    augmenter.to(args.device)
+    augmenter.to(world.device)
     info: dict[str, Any] = {"settings": settings, "path": str(path)}
-    if path.exists():
-        augmenter.load_state_dict(torch.load(path, map_location=args.device, weights_only=True))
+    cached = world.from_main(lambda: torch.load(path, map_location="cpu", weights_only=True)
+                             if path.exists() else None)
+    if cached is not None:
+        augmenter.load_state_dict(cached)
         augmenter.eval()
         info["loaded"] = True
         return augmenter, info
     start = time.perf_counter()
     fit = dict(epochs=settings["epochs"], batch_size=settings["batch_size"], lr=settings["lr"], seed=settings["seed"])
     if settings["select"] == "agreement":
-        score = AgreementScore(data, split["train"].to(args.device), args.family == "planetoid",
+        score = AgreementScore(data, split["train"].to(data.x.device), args.family == "planetoid",
                                settings["passes"], settings["seed"])
         # Selection, not the ELBO, decides: train all epochs (the patience can never run out).
         steps = settings["epochs"] * -(-data.edge_index.shape[1] // settings["batch_size"])
         fit.update(score=score, warmup=settings["warmup"], eval_every=settings["eval_every"], patience=steps + 1)
-    augmenter.fit(data.x, data.edge_index, **fit)
+    augmenter.fit(data.x, data.edge_index, **fit, world=world)
     info.update(loaded=False, fit_time_s=time.perf_counter() - start, history=augmenter.history_)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(f".tmp{os.getpid()}")
-    torch.save(augmenter.state_dict(), temporary)
-    os.replace(temporary, path)
+    if world.is_main:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".tmp{os.getpid()}")
+        torch.save(augmenter.state_dict(), temporary)
+        os.replace(temporary, path)
     return augmenter, info
 
 
@@ -254,53 +272,56 @@ def summary(values: list[float]) -> dict[str, float]:
 
 
 def run(args: argparse.Namespace, data, split: dict[str, torch.Tensor],
-        on_seed: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+        on_seed: Callable[[dict[str, Any]], None] | None = None, world: World | None = None) -> dict[str, Any]:
     """Trains the configurations over ``args.runs`` seeds and returns the
-    results; ``on_seed`` gets the results so far after every seed."""
+    results; ``on_seed`` gets the results so far after every seed (on rank 0)."""
     start = time.perf_counter()
-    data = data.to(args.device)
+    world = World(device=args.device) if world is None else world
+    log = world.is_main and not args.quiet
+    data = data.to(world.device)
     features = data.x
     planetoid = args.family == "planetoid"
     inputs = data.clone()
     inputs.x = row_normalise(features) if planetoid else features
     num_classes = int(data.y.max()) + 1
     configs = ["plain"] if args.no_augment else ["plain", "augmented"]
-    augmenter, cvae_info = (None, None) if args.no_augment else pretrained_augmenter(args, data, split)
+    augmenter, cvae_info = (None, None) if args.no_augment else pretrained_augmenter(args, data, split, world)
     seeds = [args.seed + r for r in range(args.runs)]
     per_run: dict[str, list[dict[str, Any]]] = {name: [] for name in configs}
     train_options = dict(epochs=args.epochs, lr=args.lr, weight_decay=args.weight_decay, patience=args.patience,
                          select="loss" if planetoid else "acc")
-    for seed in progress(seeds, desc="runs"):
+    for seed in progress(seeds, desc="runs", disable=None if world.is_main else True):
         for name in configs:
             seed_everything(seed)
             run_start = time.perf_counter()
             if name == "plain":
-                model = build_model(args, data.num_features, num_classes, 0).to(args.device)
-                result = train_node_classifier(model, inputs, split, **train_options)
+                model = build_model(args, data.num_features, num_classes, 0).to(world.device)
+                result = train_node_classifier(model, inputs, split, **train_options, world=world)
             else:
                 pool = augmenter.sample(features, args.pool_size, seed=seed)
                 if planetoid:
                     pool = row_normalise(pool)
-                model = build_model(args, data.num_features, num_classes, args.num_generated).to(args.device)
+                model = build_model(args, data.num_features, num_classes, args.num_generated).to(world.device)
+                # Each rank draws its own generated copies from the (common) pool.
+                draw = pool_sampler(pool, args.num_generated, seed=world.rank_seed(seed))
                 result = train_node_classifier(
-                    model, inputs, split, generated=pool_sampler(pool, args.num_generated, seed=seed),
-                    num_forward=args.samples, consistency=args.consistency, temperature=args.temperature,
-                    **train_options,
+                    model, inputs, split, generated=draw, num_forward=args.samples, consistency=args.consistency,
+                    temperature=args.temperature, **train_options, world=world,
                 )
                 del pool
             per_run[name].append({"seed": seed, "val_acc": result.val_acc, "test_acc": result.test_acc,
                                   "best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
                                   "wall_time_s": time.perf_counter() - run_start})
-            if not args.quiet:
+            if log:
                 print(f"seed {seed} {name:9s} val {result.val_acc:.4f} test {result.test_acc:.4f} "
                       f"(best epoch {result.best_epoch})", file=sys.stderr, flush=True)
-        if on_seed is not None:
-            on_seed(payload(args, cvae_info, per_run, start))
-    return payload(args, cvae_info, per_run, start)
+        if on_seed is not None and world.is_main:
+            on_seed(payload(args, cvae_info, per_run, start, world))
+    return payload(args, cvae_info, per_run, start, world)
 
 
 def payload(args: argparse.Namespace, cvae_info: dict[str, Any] | None, per_run: dict[str, list[dict[str, Any]]],
-            start: float) -> dict[str, Any]:
+            start: float, world: World = World()) -> dict[str, Any]:
     results = {}
     for name, runs in per_run.items():
         results[name] = {"test_acc": summary([r["test_acc"] for r in runs]),
@@ -308,21 +329,25 @@ def payload(args: argparse.Namespace, cvae_info: dict[str, Any] | None, per_run:
     config = {k: v for k, v in vars(args).items() if k not in ("out", "quiet", "data_root")}
     return {"dataset": args.dataset, "model": args.model, "config": config,
             "seeds": [r["seed"] for r in next(iter(per_run.values()))], "cvae": cvae_info,
-            "results": results, "wall_time_s": time.perf_counter() - start}
+            "results": results, "wall_time_s": time.perf_counter() - start, "world_size": world.size,
+            "backend": world.backend}
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
-    set_quiet(args.quiet)
     if args.threads:
         torch.set_num_threads(args.threads)
-    data, split = load_dataset(args)
-    results = run(args, data, split, on_seed=(lambda partial: write_json(args.out, partial)) if args.out else None)
-    for name, result in results["results"].items():
-        test = result["test_acc"]
-        print(f"{args.dataset} {args.model} {name}: test accuracy {100 * test['mean']:.2f} +- "
-              f"{100 * test['std']:.2f} over {args.runs} runs")
-    return results
+    with init_world(args.device) as world:
+        set_quiet(args.quiet or not world.is_main)
+        data, split = load_dataset(args, world)
+        results = run(args, data, split, on_seed=(lambda partial: write_json(args.out, partial)) if args.out else None,
+                      world=world)
+        if world.is_main:
+            for name, result in results["results"].items():
+                test = result["test_acc"]
+                print(f"{args.dataset} {args.model} {name}: test accuracy {100 * test['mean']:.2f} +- "
+                      f"{100 * test['std']:.2f} over {args.runs} runs")
+        return results
 
 
 if __name__ == "__main__":

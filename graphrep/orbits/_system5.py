@@ -41,7 +41,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from graphrep.orbits.graphlets import GRAPHLETS, NUM_EDGE_ORBITS, NUM_NODE_ORBITS
+from graphrep.orbits.graphlets import GRAPHLETS, NUM_EDGE_ORBITS_BY_SIZE, NUM_NODE_ORBITS_BY_SIZE
 
 __all__ = ["Quantity", "QUANTITIES", "NUM_QUANTITIES", "derive", "solve_nodes", "solve_edges"]
 
@@ -279,7 +279,7 @@ def derive() -> tuple[System, System]:
 
     # node system: orbit o is rooted at a node of orbit o of its graphlet
     node_sources, node_patterns = [], []
-    for o in range(NUM_NODE_ORBITS[5]):
+    for o in range(NUM_NODE_ORBITS_BY_SIZE[5]):
         g = next(g for g in GRAPHLETS if o in g.node_orbits)
         if o == 0:
             node_sources.append(("degree",))
@@ -293,14 +293,14 @@ def derive() -> tuple[System, System]:
         column = next(i for i, q in enumerate(QUANTITIES) if q.graphlet == g.index and g.node_orbits[q.a] == o)
         node_sources.append(("forward", column))
         node_patterns.append((g, QUANTITIES[column].a))
-    node_matrix = np.zeros((NUM_NODE_ORBITS[5],) * 2, dtype=np.int64)
+    node_matrix = np.zeros((NUM_NODE_ORBITS_BY_SIZE[5],) * 2, dtype=np.int64)
     for o, (pattern, root) in enumerate(node_patterns):
-        for o2 in range(NUM_NODE_ORBITS[5]):
+        for o2 in range(NUM_NODE_ORBITS_BY_SIZE[5]):
             target = next(g for g in GRAPHLETS if o2 in g.node_orbits)
             if target.num_nodes <= pattern.num_nodes:
                 node_matrix[o, o2] = _surjections(pattern, {root: target.node_orbits.index(o2)}, target)
     node_order = _solve_order([next(g.index for g in GRAPHLETS if o in g.node_orbits)
-                               for o in range(NUM_NODE_ORBITS[5])])
+                               for o in range(NUM_NODE_ORBITS_BY_SIZE[5])])
     return (System(tuple(node_sources), node_matrix, tuple(node_order)),
             System(tuple(edge_sources), edge_matrix, tuple(edge_order)))
 
@@ -323,7 +323,7 @@ def solve_nodes(forward: np.ndarray, remote: np.ndarray, degrees: np.ndarray) ->
     :data:`REMOTE_NODE_ORBITS`, in its order)."""
     system, _ = derive()
     remote_index = {column: i for i, column in enumerate(REMOTE_NODE_ORBITS.values())}
-    h = np.empty((forward.shape[0], NUM_NODE_ORBITS[5]), dtype=np.int64)
+    h = np.empty((forward.shape[0], NUM_NODE_ORBITS_BY_SIZE[5]), dtype=np.int64)
     for o, source in enumerate(system.sources):
         if source[0] == "degree":
             h[:, o] = degrees
@@ -341,7 +341,7 @@ def solve_edges(columns: np.ndarray, slots: np.ndarray, reverse: np.ndarray, blo
     a time so the temporaries stay small."""
     _, system = derive()
     orbits = directed_orbits()
-    counts = np.zeros((slots.shape[0], NUM_EDGE_ORBITS[5]), dtype=np.int64)
+    counts = np.zeros((slots.shape[0], NUM_EDGE_ORBITS_BY_SIZE[5]), dtype=np.int64)
     for start in range(0, slots.shape[0], block):
         at = slots[start:start + block]
         values, flipped_values = columns[at], columns[reverse[at]]

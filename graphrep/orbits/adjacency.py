@@ -1,5 +1,5 @@
-"""``orbit_adjacency`` and ``orbit_counts``: the public entry points, their
-backends (C++ when built, else Numba) and the memory budget check."""
+"""``orbit_adjacency``: the public entry point, its backends (C++ when
+built, else Numba) and the memory budget check."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -10,16 +10,16 @@ import scipy.sparse as sp
 
 from graphrep.graph import as_graph
 from graphrep.orbits._engine import (
-    BACKENDS, iterate_pieces, load_core as _load_core, make_engine, work_chunks,
+    BACKENDS, iterate_pieces, load_core as _load_core, work_chunks,
 )
 from graphrep.orbits.budget import OutputTooLargeError, format_size, resident_memory
 from graphrep.orbits.keys import (
-    GRAPHLET_OF_ORBIT, GRAPHLET_SIZE, NUM_ORBITS, ORBIT_ADJACENCY_KEYS, OrbitKey, key_index, parse_key,
+    ORBIT_ADJACENCY_KEYS, OrbitKey, key_index, parse_key,
 )
 from graphrep.orbits.plan import row_sums
 from graphrep.utils import progress
 
-__all__ = ["orbit_adjacency", "orbit_counts", "OrbitAdjacency", "available_backends", "row_sums", "BACKENDS"]
+__all__ = ["orbit_adjacency", "OrbitAdjacency", "available_backends", "row_sums", "BACKENDS"]
 
 
 def available_backends() -> list[str]:
@@ -154,31 +154,6 @@ def too_large_message(guess, budget: int, held: int) -> str:
             f"{len(guess.nnz)} matrices (at most {sum(guess.nnz_high.values()):,}), "
             f"{format_size(guess.bytes_in_memory - guess.base_bytes)} in memory beside the "
             f"{format_size(held)} the process holds, over max_memory={format_size(budget)}; " + WAYS_OUT)
-
-
-def orbit_counts(graph: Any, *, backend: str = "auto", num_threads: int | None = None) -> np.ndarray:
-    """``int64[n, 15]`` graphlet degree vectors: how many induced graphlets on
-    2-4 nodes hold each node on each orbit. Equal to the orbit adjacency row
-    sums grouped by ``o1``, divided by the other nodes of the graphlet.
-
-    Example:
-        >>> import networkx as nx
-        >>> orbit_counts(nx.star_graph(3))[:, [0, 1, 2, 6, 7]].tolist()
-        [[3, 0, 3, 0, 1], [1, 2, 0, 1, 0], [1, 2, 0, 1, 0], [1, 2, 0, 1, 0]]
-    """
-    g = as_graph(graph)
-    engine = make_engine(g, np.ones(len(ORBIT_ADJACENCY_KEYS), dtype=np.bool_), backend=backend,
-                         num_threads=num_threads, counts_only=True)
-    row_sums_ = np.zeros((g.num_nodes, len(ORBIT_ADJACENCY_KEYS)), dtype=np.int64)
-    with progress(total=g.num_nodes, desc="orbit counts") as bar:
-        for piece in iterate_pieces(engine, work_chunks(g, 1 if g.num_edges < 2_000 else 32)):
-            row_sums_[piece.u0:piece.u1] = piece.row_stat
-            bar.update(piece.u1 - piece.u0)
-    counts = np.zeros((g.num_nodes, NUM_ORBITS), dtype=np.int64)
-    for index, (_, o1, _) in enumerate(ORBIT_ADJACENCY_KEYS):
-        counts[:, o1] += row_sums_[:, index]
-    others = np.array([GRAPHLET_SIZE[GRAPHLET_OF_ORBIT[o]] - 1 for o in range(NUM_ORBITS)])
-    return counts // others
 
 
 def _selected_keys(keys) -> list[int]:

@@ -1,8 +1,10 @@
 """A slow, obviously correct reference: enumerate every connected induced
 subgraph on 2-4 nodes (ESU, Wernicke 2006), name its graphlet and orbits
-from its degree sequence, and count each ordered node pair. On up to 5
-nodes, each subgraph is named by one look-up of its adjacency in the table
-of all labelled graphlets (:func:`graphrep.orbits.graphlets.identify`).
+from its degree sequence, its edge orbits from the orbits of their ends
+(:data:`~graphrep.orbits.systems.EDGE_ORBIT_ENDPOINTS`), and count each
+ordered node pair, node or edge. On up to 5 nodes, each subgraph is named by
+one look-up of its adjacency in the table of all labelled graphlets
+(:func:`graphrep.orbits.graphlets.identify`).
 
 Use it on small graphs to check the fast kernels:
 
@@ -23,13 +25,17 @@ import numpy as np
 import scipy.sparse as sp
 
 from graphrep.graph import as_graph
-from graphrep.orbits.graphlets import NUM_EDGE_ORBITS, NUM_NODE_ORBITS, LabelledGraphlet, identify, pair_index
-from graphrep.orbits.keys import NUM_ORBITS, ORBIT_ADJACENCY_KEYS, OrbitKey
+from graphrep.orbits.graphlets import (NUM_EDGE_ORBITS_BY_SIZE, NUM_NODE_ORBITS_BY_SIZE, LabelledGraphlet,
+                                       identify, pair_index)
+from graphrep.orbits.keys import GRAPHLET_OF_ORBIT, NUM_ORBITS, ORBIT_ADJACENCY_KEYS, OrbitKey
+from graphrep.orbits.systems import EDGE_ORBIT_ENDPOINTS
 
 __all__ = [
-    "connected_subgraphs", "graphlet_occurrences", "orbit_adjacency_brute", "orbit_counts_brute",
-    "edge_orbit_counts_brute",
+    "connected_subgraphs", "orbits_of", "edge_orbits_of", "graphlet_occurrences", "orbit_adjacency_brute",
+    "orbit_counts_brute", "edge_orbit_counts_brute", "graphlet_adjacency_brute",
 ]
+
+_EDGE_ORBIT_OF_ENDS = {tuple(sorted(ends)): e for e, ends in enumerate(EDGE_ORBIT_ENDPOINTS)}
 
 # (nodes, edges, sorted degrees) -> {degree inside the graphlet: orbit}
 _ORBIT_BY_DEGREE = {
@@ -64,11 +70,30 @@ def connected_subgraphs(neighbors: list[set[int]], max_size: int = 4) -> Iterato
                           neighbors[root] | {root}, root)
 
 
-def _orbits_and_distances(nodes: tuple[int, ...], neighbors: list[set[int]]):
+def orbits_of(nodes: tuple[int, ...], neighbors: list[set[int]]) -> dict[int, int]:
+    """The orbit of each node of the connected induced subgraph on ``nodes``."""
     inside = {a: {b for b in nodes if b in neighbors[a]} for a in nodes}
     degrees = {a: len(inside[a]) for a in nodes}
     signature = (len(nodes), sum(degrees.values()) // 2, tuple(sorted(degrees.values())))
-    orbit = {a: _ORBIT_BY_DEGREE[signature][degrees[a]] for a in nodes}
+    return {a: _ORBIT_BY_DEGREE[signature][degrees[a]] for a in nodes}
+
+
+def edge_orbits_of(nodes: tuple[int, ...], neighbors: list[set[int]]) -> dict[tuple[int, int], int]:
+    """``{(a, b): edge orbit}`` for each edge ``a < b`` of the connected
+    induced subgraph on ``nodes`` (none for the single-edge graphlet)."""
+    orbit = orbits_of(nodes, neighbors)
+    found = {}
+    for a, b in combinations(sorted(nodes), 2):
+        if b in neighbors[a]:
+            edge_orbit = _EDGE_ORBIT_OF_ENDS.get(tuple(sorted((orbit[a], orbit[b]))))
+            if edge_orbit is not None:
+                found[a, b] = edge_orbit
+    return found
+
+
+def _orbits_and_distances(nodes: tuple[int, ...], neighbors: list[set[int]]):
+    inside = {a: {b for b in nodes if b in neighbors[a]} for a in nodes}
+    orbit = orbits_of(nodes, neighbors)
     distance = {}
     for a in nodes:
         seen, layer, hop = {a}, {a}, 0
@@ -95,14 +120,7 @@ def orbit_adjacency_brute(graph) -> dict[OrbitKey, sp.csr_array]:
         for a, b in combinations(nodes, 2):
             counts[OrbitKey(distance[a, b], orbit[a], orbit[b])][a, b] += 1
             counts[OrbitKey(distance[a, b], orbit[b], orbit[a])][b, a] += 1
-    n = g.num_nodes
-    result = {}
-    for key, pairs in counts.items():
-        rows = np.array([pair[0] for pair in pairs], dtype=np.int64)
-        cols = np.array([pair[1] for pair in pairs], dtype=np.int64)
-        values = np.array(list(pairs.values()), dtype=np.int64)
-        result[key] = sp.csr_array(sp.coo_array((values, (rows, cols)), shape=(n, n)))
-    return result
+    return {key: _sparse(pairs, g.num_nodes) for key, pairs in counts.items()}
 
 
 def graphlet_occurrences(neighbors: list[set[int]], max_size: int = 5
@@ -119,7 +137,7 @@ def graphlet_occurrences(neighbors: list[set[int]], max_size: int = 5
 
 
 def _check_size(graphlet_size: int) -> None:
-    if graphlet_size not in NUM_NODE_ORBITS:
+    if graphlet_size not in NUM_NODE_ORBITS_BY_SIZE:
         raise ValueError(f"graphlet_size must be 4 or 5, got {graphlet_size!r}")
 
 
@@ -129,7 +147,7 @@ def orbit_counts_brute(graph, graphlet_size: int = 4) -> np.ndarray:
     _check_size(graphlet_size)
     g, neighbors = _neighbor_sets(graph)
     if graphlet_size == 5:
-        counts = np.zeros((g.num_nodes, NUM_NODE_ORBITS[5]), dtype=np.int64)
+        counts = np.zeros((g.num_nodes, NUM_NODE_ORBITS_BY_SIZE[5]), dtype=np.int64)
         for nodes, found in graphlet_occurrences(neighbors, 5):
             counts[list(nodes), list(found.node_orbits)] += 1
         return counts
@@ -141,17 +159,44 @@ def orbit_counts_brute(graph, graphlet_size: int = 4) -> np.ndarray:
     return counts
 
 
-def edge_orbit_counts_brute(graph, graphlet_size: int = 5) -> tuple[np.ndarray, np.ndarray]:
+def edge_orbit_counts_brute(graph, graphlet_size: int = 4) -> tuple[np.ndarray, np.ndarray]:
     """``(edges int64[m, 2], counts int64[m, 12 or 68])``: each edge ``u < v``
     (in CSR order) and how many induced graphlets on 3..``graphlet_size``
-    nodes hold it on each edge orbit, by full enumeration."""
+    nodes hold it on each edge orbit, by full enumeration. On 3-4 nodes the
+    edge orbits come from the orbits of their ends; on 5, from the table of
+    labelled graphlets (two independent namings, so the tests compare them)."""
     _check_size(graphlet_size)
     g, neighbors = _neighbor_sets(graph)
     edges = g.edge_list()
     row = {(int(u), int(v)): i for i, (u, v) in enumerate(edges)}
-    counts = np.zeros((edges.shape[0], NUM_EDGE_ORBITS[graphlet_size]), dtype=np.int64)
+    counts = np.zeros((edges.shape[0], NUM_EDGE_ORBITS_BY_SIZE[graphlet_size]), dtype=np.int64)
+    if graphlet_size == 4:
+        for nodes in connected_subgraphs(neighbors):
+            for edge, edge_orbit in edge_orbits_of(nodes, neighbors).items():
+                counts[row[edge], edge_orbit] += 1
+        return edges, counts
     for nodes, found in graphlet_occurrences(neighbors, graphlet_size):
         for (i, j), edge_orbit in found.edge_orbits.items():
             if edge_orbit >= 0:
                 counts[row[tuple(sorted((nodes[i], nodes[j])))], edge_orbit] += 1
     return edges, counts
+
+
+def graphlet_adjacency_brute(graph) -> dict[int, sp.csr_array]:
+    """``{g: n x n csr_array}``: for each graphlet G0..G8, how many induced
+    copies hold each pair of distinct nodes, by full enumeration."""
+    g, neighbors = _neighbor_sets(graph)
+    counts = {graphlet: Counter() for graphlet in range(len(set(GRAPHLET_OF_ORBIT)))}
+    for nodes in connected_subgraphs(neighbors):
+        graphlet = GRAPHLET_OF_ORBIT[orbits_of(nodes, neighbors)[nodes[0]]]
+        for a, b in combinations(nodes, 2):
+            counts[graphlet][a, b] += 1
+            counts[graphlet][b, a] += 1
+    return {graphlet: _sparse(pairs, g.num_nodes) for graphlet, pairs in counts.items()}
+
+
+def _sparse(pairs: Counter, n: int) -> sp.csr_array:
+    rows = np.array([pair[0] for pair in pairs], dtype=np.int64)
+    cols = np.array([pair[1] for pair in pairs], dtype=np.int64)
+    values = np.array(list(pairs.values()), dtype=np.int64)
+    return sp.csr_array(sp.coo_array((values, (rows, cols)), shape=(n, n)))

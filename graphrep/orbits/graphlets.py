@@ -22,7 +22,7 @@ from itertools import combinations, permutations
 from typing import NamedTuple, Sequence
 
 __all__ = [
-    "Graphlet", "GRAPHLETS", "NUM_NODE_ORBITS", "NUM_EDGE_ORBITS", "GRAPHLET_OF_NODE_ORBIT",
+    "Graphlet", "GRAPHLETS", "NUM_NODE_ORBITS_BY_SIZE", "NUM_EDGE_ORBITS_BY_SIZE", "GRAPHLET_OF_NODE_ORBIT",
     "GRAPHLET_OF_EDGE_ORBIT", "LabelledGraphlet", "identify", "pair_index",
 ]
 
@@ -94,13 +94,13 @@ GRAPHLETS: tuple[Graphlet, ...] = (
 
 # Columns of the count matrices: node orbits 0..14 and edge orbits 0..11 for
 # graphlets on up to 4 nodes, 0..72 and 0..67 for up to 5.
-NUM_NODE_ORBITS = {4: 15, 5: 73}
-NUM_EDGE_ORBITS = {4: 12, 5: 68}
+NUM_NODE_ORBITS_BY_SIZE = {4: 15, 5: 73}
+NUM_EDGE_ORBITS_BY_SIZE = {4: 12, 5: 68}
 GRAPHLET_OF_NODE_ORBIT = tuple(
-    next(g.index for g in GRAPHLETS if orbit in g.node_orbits) for orbit in range(NUM_NODE_ORBITS[5])
+    next(g.index for g in GRAPHLETS if orbit in g.node_orbits) for orbit in range(NUM_NODE_ORBITS_BY_SIZE[5])
 )
 GRAPHLET_OF_EDGE_ORBIT = tuple(
-    next(g.index for g in GRAPHLETS if orbit in g.edge_orbits) for orbit in range(NUM_EDGE_ORBITS[5])
+    next(g.index for g in GRAPHLETS if orbit in g.edge_orbits) for orbit in range(NUM_EDGE_ORBITS_BY_SIZE[5])
 )
 
 

@@ -167,7 +167,7 @@ def write_orbit_adjacency(graph: Any, out_dir: str | os.PathLike, *, keys: Itera
         _write_nodes(fs, root, g.node_ids)
         if counts:
             if orbit_counts is None:
-                from graphrep.orbits.adjacency import orbit_counts as count_orbits
+                from graphrep.orbits.counts import orbit_counts as count_orbits
 
                 per_node = count_orbits(g, backend=backend, num_threads=num_threads)
             else:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["save_checkpoint", "load_checkpoint", "rng_state", "set_rng_state"]
+__all__ = ["save_checkpoint", "load_checkpoint", "load_matching", "rng_state", "set_rng_state"]
 
 
 def rng_state() -> dict[str, Any]:
@@ -69,3 +69,30 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
     return torch.load(path, map_location=map_location, weights_only=True)
+
+
+def load_matching(module: torch.nn.Module, weights: dict[str, Any]) -> dict[str, list[str]]:
+    """Copies into ``module`` the tensors of ``weights`` (a ``state_dict``,
+    e.g. another model's) whose names and shapes match its own, and leaves
+    the rest of ``module`` as it is: how a model starts from a related trained
+    one (NCNC from NCN).
+
+    Returns:
+        ``{"loaded", "mismatched", "missing", "unexpected"}``: names loaded,
+        names whose shapes differ, names of ``module`` absent from
+        ``weights``, and names of ``weights`` that ``module`` lacks.
+
+    Example:
+        >>> source, target = torch.nn.Linear(3, 2), torch.nn.Linear(4, 2)
+        >>> report = load_matching(target, source.state_dict())
+        >>> report["loaded"], report["mismatched"]
+        (['bias'], ['weight'])
+        >>> torch.equal(target.bias, source.bias)
+        True
+    """
+    own = module.state_dict()
+    matching = {name: value for name, value in weights.items()
+                if name in own and isinstance(value, torch.Tensor) and value.shape == own[name].shape}
+    module.load_state_dict({**own, **matching})
+    return {"loaded": sorted(matching), "mismatched": sorted(set(own) & set(weights) - set(matching)),
+            "missing": sorted(set(own) - set(weights)), "unexpected": sorted(set(weights) - set(own))}

@@ -27,6 +27,7 @@ from torch import Tensor, nn
 from graphrep._validate import check_index_dtype, check_int
 from graphrep.nn.link.adjacency import link_adjacency, remove_links
 from graphrep.train.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from graphrep.train.distributed import World
 from graphrep.train.metrics import link_metrics
 from graphrep.utils import progress
 
@@ -193,7 +194,8 @@ class LinkTrainConfig:
 
     Attributes:
         epochs: most training epochs.
-        batch_size: positive target links per step (with as many negatives).
+        batch_size: positive target links per step (with as many negatives),
+            over all ranks when training data-parallel.
         eval_batch_size: pairs scored at once in evaluation.
         encoder_lr, predictor_lr: Adam learning rates.
         target_link_removal: drop a batch's positive links from the graph.
@@ -257,69 +259,159 @@ def _negative_pairs(adj: Tensor, count: int, max_rounds: int = 1000) -> Tensor:
                      f"({keys.numel() // 2} links on {num_nodes} nodes) is nearly complete")
 
 
-def _train_epoch(encoder: nn.Module, predictor: nn.Module, split: LinkSplit, adj: Tensor, x: Tensor,
-                 optimizer: torch.optim.Optimizer, config: LinkTrainConfig) -> float:
-    encoder.train()
-    predictor.train()
-    device = split.train.device
+class _LinkModel(nn.Module):
+    """Encoder and predictor as one module: one call per training step
+    encodes the graph and scores the pairs, so DistributedDataParallel sees
+    one forward per backward (the NCNC completion recursion runs inside it,
+    without gradient)."""
+
+    def __init__(self, encoder: nn.Module, predictor: nn.Module):
+        super().__init__()
+        self.encoder = encoder
+        self.predictor = predictor
+
+    def forward(self, x: Tensor, adj: Tensor, pairs: Tensor) -> Tensor:
+        return self.predictor(self.encoder(x, adj), adj, pairs)
+
+
+def _epoch_links(adj: Tensor, num_train: int, count: int, device: torch.device,
+                 world: World) -> tuple[Tensor, Tensor]:
+    """The epoch's shuffled positive training links (``count`` indices) and
+    one negative pair each, drawn by rank 0 exactly as a single process draws
+    them and sent to the other ranks, so that every rank walks the same
+    global batches."""
+    if world.is_main:
+        order = torch.randperm(num_train, device=device)[:count]
+        negatives = _negative_pairs(adj, count)
+        if world.size == 1:
+            return order, negatives
+        links = torch.cat([order.view(1, -1), negatives])
+    else:
+        links = torch.empty(3, count, dtype=torch.long, device=device)
+    world.broadcast(links)
+    return links[0], links[1:]
+
+
+def _link_loss(pos_out: Tensor, neg_out: Tensor, batch_size: int, world: World) -> Tensor:
+    """``-log σ(pos) - log(1 - σ(neg))``, each averaged over the step's
+    ``batch_size`` links. In one process these are plain means; a rank holds
+    only its part of the batch, so it sums its terms and multiplies by
+    ``world.size / batch_size``: DDP's gradient average over the ranks is
+    then exactly the gradient of the whole batch's mean, however unevenly the
+    batch divides."""
+    if world.size == 1:
+        return F.softplus(-pos_out).mean() + F.softplus(neg_out).mean()
+    return (F.softplus(-pos_out).sum() + F.softplus(neg_out).sum()) * (world.size / batch_size)
+
+
+def _train_epoch(model: nn.Module, split: LinkSplit, adj: Tensor, x: Tensor, optimizer: torch.optim.Optimizer,
+                 config: LinkTrainConfig, world: World = World()) -> float:
+    """One pass over the (``train_fraction`` of the) training links in
+    global batches of ``config.batch_size``; rank ``r`` scores part ``r`` of
+    every batch, and every rank removes the whole batch's links from the
+    graph (target link removal), as one process stepping on the whole batch
+    does. Returns the mean batch loss (the same on every rank)."""
+    model.train()
     num_train = split.train.size(1)
-    order = torch.randperm(num_train, device=device)[: max(1, int(round(config.train_fraction * num_train)))]
-    negatives = _negative_pairs(adj, order.numel())
+    count = max(1, int(round(config.train_fraction * num_train)))
+    order, negatives = _epoch_links(adj, num_train, count, split.train.device, world)
     losses = []
-    for start in range(0, order.numel(), config.batch_size):
+    for start in range(0, count, config.batch_size):
         batch = order[start:start + config.batch_size]
         positive = split.train[:, batch]
         graph = remove_links(adj, positive) if config.target_link_removal else adj
+        mine = world.part(batch.numel())
+        positive, negative = positive[:, mine], negatives[:, start:start + config.batch_size][:, mine]
         optimizer.zero_grad()
-        h = encoder(x, graph)
         # One predictor call for positives and negatives: node-level work is shared.
-        out = predictor(h, graph, torch.cat([positive, negatives[:, start:start + config.batch_size]], 1))
-        pos_out, neg_out = out[:positive.size(1)], out[positive.size(1):]
-        loss = F.softplus(-pos_out).mean() + F.softplus(neg_out).mean()  # -log σ(pos) - log(1 - σ(neg))
+        out = model(x, graph, torch.cat([positive, negative], 1))
+        loss = _link_loss(out[:positive.size(1)], out[positive.size(1):], batch.numel(), world)
         loss.backward()
         optimizer.step()
         losses.append(loss.detach())
-    return float(torch.stack(losses).mean())
+    losses = torch.stack(losses)
+    if world.size > 1:  # a rank's loss is its share of the batch's: the batch's is the sum over ranks / size
+        losses = world.all_reduce(losses) / world.size
+    return float(losses.mean())
 
 
-@torch.no_grad()
-def _scores(predictor: nn.Module, h: Tensor, adj: Tensor, pairs: Tensor, batch_size: int) -> Tensor:
-    return torch.cat([predictor(h, adj, pairs[:, start:start + batch_size]).cpu()
-                      for start in range(0, pairs.size(1), batch_size)]) if pairs.size(1) else torch.empty(0)
+def _eval_batches(counts: dict[str, int], batch_size: int) -> list[tuple[str, int, int]]:
+    """The evaluation batches ``(part, start, stop)`` of every part, in the
+    order one process scores them; rank ``r`` scores batches ``r, r + size, ...``."""
+    return [(name, start, min(start + batch_size, count)) for name, count in counts.items()
+            for start in range(0, count, batch_size)]
 
 
 @torch.no_grad()
 def evaluate_link_predictor(encoder: nn.Module, predictor: nn.Module, split: LinkSplit,
                             config: LinkTrainConfig, *, adj: Tensor | None = None,
-                            test_adj: Tensor | None = None) -> dict[str, dict[str, float]]:
+                            test_adj: Tensor | None = None, world: World | None = None,
+                            ) -> dict[str, dict[str, float]]:
     """Metrics on the validation and test pairs (models in eval mode):
     ``{"valid": {...}, "test": {...}}``. ``adj`` defaults to the training
-    links' adjacency, ``test_adj`` to ``split.test_graph``'s (else ``adj``)."""
-    encoder.eval()
-    predictor.eval()
-    x = split.node_input()
-    adj = link_adjacency(split.train, split.num_nodes) if adj is None else adj
-    if test_adj is None:
-        test_adj = adj if split.test_graph is None else link_adjacency(split.test_graph, split.num_nodes)
+    links' adjacency, ``test_adj`` to ``split.test_graph``'s (else ``adj``).
+
+    With several ranks (``world``, default: the process group in use, see
+    :mod:`graphrep.train.distributed`), every rank encodes the graph and
+    scores every ``size``-th batch of ``config.eval_batch_size`` pairs; the
+    scores are gathered, so every rank computes the metrics of exactly the
+    scores one process computes (the batches are the same)."""
+    world = World.current(split.train.device) if world is None else world
     results = {}
-    h = encoder(x, adj)
-    for name, graph in (("valid", adj), ("test", test_adj)):
-        if graph is not adj:
-            h = encoder(x, graph)
-        positive = getattr(split, name)
-        scores = _scores(predictor, h, graph, torch.cat([positive, getattr(split, f"{name}_neg")], 1),
-                         config.eval_batch_size)
-        pos, neg = scores[:positive.size(1)], scores[positive.size(1):]
+    for name, scores in _link_scores(encoder, predictor, split, config, adj, test_adj, world).items():
+        positives = getattr(split, name).size(1)
+        pos, neg = scores[:positives], scores[positives:]
         if split.negatives_per_positive is not None:
             neg = neg.view(-1, split.negatives_per_positive)
         results[name] = link_metrics(pos, neg, config.metrics)
     return results
 
 
+@torch.no_grad()
+def _link_scores(encoder: nn.Module, predictor: nn.Module, split: LinkSplit, config: LinkTrainConfig,
+                 adj: Tensor | None, test_adj: Tensor | None, world: World) -> dict[str, Tensor]:
+    """The scores of ``valid`` + ``valid_neg`` and of ``test`` + ``test_neg``
+    (on the CPU, every rank holding all of them)."""
+    encoder.eval()
+    predictor.eval()
+    x = split.node_input()
+    adj = link_adjacency(split.train, split.num_nodes) if adj is None else adj
+    if test_adj is None:
+        test_adj = adj if split.test_graph is None else link_adjacency(split.test_graph, split.num_nodes)
+    h = encoder(x, adj)
+    parts = {"valid": (adj, h), "test": (test_adj, h if test_adj is adj else encoder(x, test_adj))}
+    pairs = {name: torch.cat([getattr(split, name), getattr(split, f"{name}_neg")], 1) for name in parts}
+    batches = _eval_batches({name: value.size(1) for name, value in pairs.items()}, config.eval_batch_size)
+    mine = range(world.rank, len(batches), world.size)
+    scores = [predictor(parts[name][1], parts[name][0], pairs[name][:, start:stop]) for name, start, stop in
+              (batches[index] for index in mine)]
+    if world.size > 1:
+        scores = _gather_batches(scores, batches, world, h.new_empty(0))
+    joined = {}
+    for name in parts:
+        part = [score.cpu() for (batch, _, _), score in zip(batches, scores) if batch == name]
+        joined[name] = torch.cat(part) if part else torch.empty(0)
+    return joined
+
+
+def _gather_batches(mine: list[Tensor], batches: list[tuple[str, int, int]], world: World,
+                    empty: Tensor) -> list[Tensor]:
+    """Every evaluation batch's scores, in batch order, from each rank's
+    scores of its batches (``r, r + size, ...``; ``empty`` stands for none)."""
+    sizes = [[stop - start for _, start, stop in batches[rank::world.size]] for rank in range(world.size)]
+    local = torch.cat(mine) if mine else empty
+    gathered = world.all_gather(local, [sum(rank_sizes) for rank_sizes in sizes])
+    scores: list[Tensor] = [None] * len(batches)  # type: ignore[list-item]
+    for rank, (rank_scores, rank_sizes) in enumerate(zip(gathered, sizes)):
+        for offset, part in enumerate(rank_scores.split(rank_sizes)):
+            scores[rank + offset * world.size] = part
+    return scores
+
+
 def train_link_predictor(encoder: nn.Module, predictor: nn.Module, split: LinkSplit,
                          config: LinkTrainConfig | None = None, *, device: str | torch.device = "cpu",
                          checkpoint: str | os.PathLike | None = None, resume: bool = False,
-                         desc: str = "train") -> dict[str, Any]:
+                         desc: str = "train", world: World | None = None) -> dict[str, Any]:
     """Trains ``encoder`` and ``predictor`` on ``split`` and returns the
     validation-selected result.
 
@@ -332,13 +424,25 @@ def train_link_predictor(encoder: nn.Module, predictor: nn.Module, split: LinkSp
     generators before calling (:func:`graphrep.utils.seed_everything`).
 
     With ``checkpoint``, the full state (models, optimizer, history, random
-    generators) is written atomically after every epoch; ``resume=True``
-    continues from it (a missing file starts fresh) and reaches exactly the
-    result of an uninterrupted run.
+    generators, the best epoch's weights as ``best_models``) is written
+    atomically after every epoch; ``resume=True`` continues from it (a
+    missing file starts fresh) and reaches exactly the result of an
+    uninterrupted run.
+
+    Under a process group (``world``, default: the one in use; see
+    :mod:`graphrep.train.distributed`) the models are wrapped in
+    DistributedDataParallel and ``config.batch_size`` is the *global* batch:
+    each of the ``size`` ranks scores its part of every batch (parts differ
+    by at most one link; the loss is weighted so the averaged gradient is the
+    whole batch's), so the optimisation takes the same steps as one process.
+    Rank 0 draws each epoch's order and negatives, evaluation is split and
+    gathered, and only rank 0 shows the progress bar and writes the
+    checkpoint (with every rank's generator state; it resumes only with the
+    same number of ranks). Pass ``device=world.device``.
 
     Returns:
         ``{"best_epoch", "valid", "test", "epochs_run", "stopped",
-        "train_time_s", "history"}``.
+        "train_time_s", "epoch_time_s", "history"}`` (the same on every rank).
 
     Example:
         >>> from graphrep.nn.link import NCNEncoder, NCNPredictor
@@ -353,44 +457,61 @@ def train_link_predictor(encoder: nn.Module, predictor: nn.Module, split: LinkSp
     """
     config = LinkTrainConfig() if config is None else config
     device = torch.device(device)
+    world = World.current(device) if world is None else world
+    if world.backend == "nccl" and device.type != "cuda":
+        raise ValueError(f"the process group uses nccl, which needs CUDA tensors; got device={device} "
+                         "(pass device=world.device)")
     encoder.to(device)
     predictor.to(device)
     split = split.to(device)
     x = split.node_input()
     adj = link_adjacency(split.train, split.num_nodes)
     test_adj = adj if split.test_graph is None else link_adjacency(split.test_graph, split.num_nodes)
+    model = _LinkModel(encoder, predictor)
     optimizer = torch.optim.Adam([{"params": list(encoder.parameters()), "lr": config.encoder_lr},
                                   {"params": list(predictor.parameters()), "lr": config.predictor_lr}])
     state = {"epoch": 0, "best": None, "history": [], "stale": 0, "train_time_s": 0.0, "stopped": None}
-    if resume and checkpoint is not None and os.path.exists(checkpoint):
-        saved = load_checkpoint(checkpoint, map_location=device)
-        if saved["config"] != asdict(replace(config, epochs=saved["config"]["epochs"])):
-            raise ValueError(f"checkpoint {checkpoint} was written with another configuration")
-        encoder.load_state_dict(saved["encoder"])
-        predictor.load_state_dict(saved["predictor"])
-        optimizer.load_state_dict(saved["optimizer"])
-        set_rng_state(saved["rng"])
-        state = saved["state"]
-    bar = progress(range(state["epoch"] + 1, config.epochs + 1), desc=desc)
-    for epoch in bar:
+    best_models = None
+    world.diverge_generators()
+    if resume and checkpoint is not None:
+        location = device if world.size == 1 else "cpu"  # rank 0 reads, the others receive it
+        saved = world.from_main(lambda: load_checkpoint(checkpoint, map_location=location)
+                                if os.path.exists(checkpoint) else None)
+        if saved is not None:
+            _check_resumable(saved, checkpoint, config, world)
+            encoder.load_state_dict(saved["encoder"])
+            predictor.load_state_dict(saved["predictor"])
+            optimizer.load_state_dict(saved["optimizer"])
+            set_rng_state(saved["rng"] if world.size == 1 else saved["rng"][world.rank])
+            state = saved["state"]
+            best_models = saved.get("best_models")
+    trained = world.wrap(model)
+    bar = progress(total=config.epochs, desc=desc, disable=None if world.is_main else True)
+    bar.update(state["epoch"])
+    for epoch in range(state["epoch"] + 1, config.epochs + 1):
         if state["stopped"] is not None:
             break
         start = time.perf_counter()
-        loss = _train_epoch(encoder, predictor, split, adj, x, optimizer, config)
-        state["train_time_s"] += time.perf_counter() - start
+        loss = _train_epoch(trained, split, adj, x, optimizer, config, world)
+        # Rank 0's clock decides the time budget, so that every rank stops after the same epoch.
+        state["train_time_s"] += world.broadcast_object(time.perf_counter() - start)
         record = {"epoch": epoch, "loss": loss}
+        postfix = {"loss": f"{loss:.4f}"}
         last = epoch == config.epochs or (config.time_budget_s is not None
                                           and state["train_time_s"] >= config.time_budget_s)
         if epoch % config.eval_every == 0 or last:
-            record.update(evaluate_link_predictor(encoder, predictor, split, config, adj=adj, test_adj=test_adj))
+            record.update(evaluate_link_predictor(encoder, predictor, split, config, adj=adj, test_adj=test_adj,
+                                                  world=world))
             score = record["valid"][config.metric]
             if state["best"] is None or score > state["best"]["valid"][config.metric]:
                 state["best"] = {"epoch": epoch, "valid": record["valid"], "test": record["test"]}
                 state["stale"] = 0
+                if checkpoint is not None:
+                    best_models = {"epoch": epoch, "encoder": _cpu_copy(encoder.state_dict()),
+                                   "predictor": _cpu_copy(predictor.state_dict())}
             else:
                 state["stale"] += 1
-            bar.set_postfix(loss=f"{loss:.4f}", valid=f"{score:.4f}",
-                            best=f"{state['best']['valid'][config.metric]:.4f}")
+            postfix.update(valid=f"{score:.4f}", best=f"{state['best']['valid'][config.metric]:.4f}")
             if config.patience is not None and state["stale"] >= config.patience:
                 state["stopped"] = "patience"
         if config.time_budget_s is not None and state["train_time_s"] >= config.time_budget_s:
@@ -398,15 +519,38 @@ def train_link_predictor(encoder: nn.Module, predictor: nn.Module, split: LinkSp
         state["history"].append(record)
         state["epoch"] = epoch
         if checkpoint is not None:
-            save_checkpoint(checkpoint, {
-                "config": asdict(config), "encoder": encoder.state_dict(), "predictor": predictor.state_dict(),
-                "optimizer": optimizer.state_dict(), "rng": rng_state(), "state": state,
-            })
+            rng = rng_state() if world.size == 1 else world.all_gather_object(rng_state())
+            if world.is_main:
+                save_checkpoint(checkpoint, {
+                    "config": asdict(config), "world_size": world.size, "encoder": encoder.state_dict(),
+                    "predictor": predictor.state_dict(), "optimizer": optimizer.state_dict(), "rng": rng,
+                    "state": state, "best_models": best_models,
+                })
+        bar.set_postfix(postfix, refresh=False)
+        bar.update()
     bar.close()
+    del trained  # DistributedDataParallel's gradient hooks go with it
     best = state["best"] or {"epoch": None, "valid": {}, "test": {}}
     return {"best_epoch": best["epoch"], "valid": best["valid"], "test": best["test"],
             "epochs_run": state["epoch"], "stopped": state["stopped"] or "epochs",
-            "train_time_s": state["train_time_s"], "history": state["history"]}
+            "train_time_s": state["train_time_s"],
+            "epoch_time_s": state["train_time_s"] / state["epoch"] if state["epoch"] else None,
+            "history": state["history"]}
+
+
+def _cpu_copy(weights: dict[str, Tensor]) -> dict[str, Tensor]:
+    return {name: tensor.detach().to("cpu", copy=True) for name, tensor in weights.items()}
+
+
+def _check_resumable(saved: dict[str, Any], checkpoint: str | os.PathLike, config: LinkTrainConfig,
+                     world: World) -> None:
+    if saved["config"] != asdict(replace(config, epochs=saved["config"]["epochs"])):
+        raise ValueError(f"checkpoint {checkpoint} was written with another configuration")
+    written_by = saved.get("world_size", 1)
+    if written_by != world.size:
+        raise ValueError(f"checkpoint {checkpoint} was written by a run on {written_by} process(es) and this run "
+                         f"has {world.size}: resume it with the same number of processes (torchrun "
+                         "--nnodes / --nproc-per-node), or start afresh with another checkpoint path")
 
 
 def summarize_runs(runs: Sequence[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]]]:

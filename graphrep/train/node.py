@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from graphrep.nn.augment.consistency import consistency_loss
+from graphrep.train.distributed import World
 from graphrep.utils import progress
 
 __all__ = ["NodeRun", "train_node_classifier", "pool_sampler"]
@@ -83,6 +84,7 @@ def train_node_classifier(
     consistency: float = 0.0,
     temperature: float = 0.5,
     desc: str | None = None,
+    world: World | None = None,
 ) -> NodeRun:
     r"""Trains ``model`` full batch with cross-entropy on the training nodes
     and selects the epoch with the best validation loss (or accuracy).
@@ -112,6 +114,15 @@ def train_node_classifier(
         consistency: weight :math:`\lambda` of the consistency loss.
         temperature: its sharpening temperature.
         desc: progress-bar label.
+        world: the processes training together (default: the process group
+            in use, else one process; see :mod:`graphrep.train.distributed`).
+            Every rank runs the full-graph forward passes; the training nodes
+            are split between ranks, each rank's cross-entropy is its share of
+            the mean over all training nodes (so DDP's averaged gradient is
+            the full one) and its consistency term comes from its own passes
+            (different dropout and generated draws per rank). Rank 0
+            evaluates and sends the numbers, so every rank selects and stops
+            alike; only rank 0 shows the progress bar.
 
     Example:
         >>> import torch
@@ -143,38 +154,88 @@ def train_node_classifier(
     def forward() -> Tensor:
         return model(x, edge_index) if generated is None else model(x, edge_index, generated())
 
+    world = World.current(x.device) if world is None else world
+    train = index["train"]
+    mine = train[world.part(train.numel())]
+    passes = world.wrap(_Passes(model)) if world.size > 1 else None
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     best_score, best = None, NodeRun(0.0, 0.0, -1, 0)
     history: list[dict[str, float]] = []
     stale = 0
-    bar = progress(range(epochs), desc=desc)
-    for epoch in bar:
+    bar = progress(total=epochs, desc=desc, disable=None if world.is_main else True)
+    world.diverge_generators()
+    for epoch in range(epochs):
         model.train()
         optimizer.zero_grad()
-        outputs = [forward() for _ in range(num_forward)]
-        loss = sum(F.cross_entropy(out[index["train"]], y[index["train"]]) for out in outputs) / num_forward
+        if passes is None:
+            outputs = [forward() for _ in range(num_forward)]
+            loss = sum(F.cross_entropy(out[train], y[train]) for out in outputs) / num_forward
+        else:
+            draws = None if generated is None else [generated() for _ in range(num_forward)]
+            outputs = passes(x, edge_index, draws, num_forward)
+            # This rank's share of the mean over all training nodes and passes.
+            loss = sum(F.cross_entropy(out[mine], y[mine], reduction="sum") for out in outputs) \
+                * (world.size / (num_forward * train.numel()))
         if consistency:
             loss = loss + consistency * consistency_loss(outputs, temperature)
         loss.backward()
         optimizer.step()
 
-        model.eval()
-        with torch.no_grad():
-            out = forward()
-        val_loss = float(F.cross_entropy(out[index["valid"]], y[index["valid"]]))
-        val_acc = _accuracy(out, y, index["valid"])
-        history.append({"train_loss": loss.item(), "val_loss": val_loss, "val_acc": val_acc})
+        val_loss, val_acc, test_acc, train_loss = _evaluate(model, forward, y, index, loss, world)
+        history.append({"train_loss": train_loss, "val_loss": val_loss, "val_acc": val_acc})
+        bar.set_postfix(loss=f"{train_loss:.4f}", val_acc=f"{val_acc:.4f}", refresh=False)
+        bar.update()
         score = -val_loss if select == "loss" else val_acc
         if best_score is None or score > best_score:
             best_score, stale = score, 0
-            best = NodeRun(val_acc, _accuracy(out, y, index["test"]), epoch, 0)
+            best = NodeRun(val_acc, test_acc(), epoch, 0)
         else:
             stale += 1
             if patience is not None and stale >= patience:
                 break
+    bar.close()
     best.epochs_run = len(history)
     best.history = history
     return best
+
+
+class _Passes(nn.Module):
+    """The forward passes of one training step as one module call, so that
+    DistributedDataParallel sees one forward per backward."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: Tensor, edge_index: Tensor, draws: list[Tensor] | None, passes: int) -> list[Tensor]:
+        if draws is None:
+            return [self.model(x, edge_index) for _ in range(passes)]
+        return [self.model(x, edge_index, generated) for generated in draws]
+
+
+def _evaluate(model: nn.Module, forward: Callable[[], Tensor], y: Tensor, index: dict[str, Tensor],
+              loss: Tensor, world: World) -> tuple[float, float, Callable[[], float], float]:
+    """Validation loss and accuracy, the test accuracy (a function: one
+    process computes it only for a selected epoch) and the training loss.
+    With several ranks, rank 0 evaluates and one all-reduce brings its
+    numbers (the others add zeros) and the mean of the ranks' losses (each
+    weighted as a share of the whole batch's) to every rank, so all select
+    the same epochs."""
+    model.eval()
+    if world.size == 1:
+        with torch.no_grad():
+            out = forward()
+        return (float(F.cross_entropy(out[index["valid"]], y[index["valid"]])), _accuracy(out, y, index["valid"]),
+                lambda: _accuracy(out, y, index["test"]), loss.item())
+    numbers = torch.zeros(4, dtype=torch.float64, device=loss.device)
+    if world.is_main:
+        with torch.no_grad():
+            out = forward()
+        numbers[:3] = torch.tensor([float(F.cross_entropy(out[index["valid"]], y[index["valid"]])),
+                                    _accuracy(out, y, index["valid"]), _accuracy(out, y, index["test"])])
+    numbers[3] = loss.detach().double() / world.size
+    val_loss, val_acc, test_acc, train_loss = world.all_reduce(numbers).tolist()
+    return val_loss, val_acc, lambda: test_acc, train_loss
 
 
 def _as_index(nodes: Tensor, num_nodes: int, name: str) -> Tensor:

@@ -11,6 +11,41 @@ from graphrep.orbits import orbit_counts
 NORMALIZATIONS = ("log", "standard", None)
 
 
+def checked_normalization(normalization: str | None) -> str | None:
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}")
+    return normalization
+
+
+def normalize_counts(counts: torch.Tensor, normalization: str | None, stats_rows: int | None = None) -> torch.Tensor:
+    """``log(1 + counts)`` (``"log"``), its per-column z-scores (``"standard"``,
+    statistics over the first ``stats_rows`` rows, default all) or ``counts``
+    (``None``)."""
+    if normalization is None:
+        return counts
+    counts = torch.log1p(counts)
+    if normalization == "standard":
+        reference = counts[:stats_rows]
+        if reference.shape[0] == 0:
+            return counts
+        counts = (counts - reference.mean(dim=0)) / reference.std(dim=0, correction=0).clamp_min(1e-12)
+    return counts
+
+
+def store_features(data: Data, attr_name: str, concatenated: str, features: torch.Tensor) -> Data:
+    """Sets ``data[attr_name] = features``, appended to the existing columns
+    when ``attr_name`` is ``concatenated`` (``"x"``, ``"edge_attr"``), on the
+    device of ``data.edge_index``."""
+    existing = getattr(data, attr_name, None) if attr_name == concatenated else None
+    if existing is not None:
+        existing = existing.view(-1, 1) if existing.dim() == 1 else existing
+        features = torch.cat([existing, features.to(device=existing.device, dtype=existing.dtype)], dim=-1)
+    else:
+        features = features.to(data.edge_index.device)
+    data[attr_name] = features
+    return data
+
+
 class AddOrbitCounts(BaseTransform):
     r"""Appends each node's 15 graphlet orbit counts (Przulj's orbits 0..14
     of the graphlets on 2-4 nodes; Przulj, *Biological network comparison
@@ -39,24 +74,13 @@ class AddOrbitCounts(BaseTransform):
     """
 
     def __init__(self, normalization: str | None = "log", attr_name: str = "x", backend: str = "auto"):
-        if normalization not in NORMALIZATIONS:
-            raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}")
-        self.normalization = normalization
+        self.normalization = checked_normalization(normalization)
         self.attr_name = attr_name
         self.backend = backend
 
     def forward(self, data: Data) -> Data:
         counts = torch.from_numpy(orbit_counts(data, backend=self.backend)).to(torch.float)  # [N, 15]
-        if self.normalization is not None:
-            counts = torch.log1p(counts)
-        if self.normalization == "standard":
-            counts = (counts - counts.mean(dim=0)) / counts.std(dim=0, correction=0).clamp_min(1e-12)
-        existing = getattr(data, self.attr_name, None) if self.attr_name == "x" else None
-        if existing is not None:
-            existing = existing.view(-1, 1) if existing.dim() == 1 else existing
-            counts = torch.cat([existing, counts.to(device=existing.device, dtype=existing.dtype)], dim=-1)
-        data[self.attr_name] = counts
-        return data
+        return store_features(data, self.attr_name, "x", normalize_counts(counts, self.normalization))
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}(normalization={self.normalization!r})"

@@ -127,7 +127,7 @@ def test_current_folder_and_its_ancestors_are_refused_up_front(tmp_path, square,
     def never(*args, **kwargs):
         raise AssertionError("computed before refusing the destination")
 
-    monkeypatch.setattr(orbits_cli, "orbit_adjacency", never)
+    monkeypatch.setattr(orbits_cli, "write_orbit_adjacency", never)
     work = tmp_path / "work" / "deeper"
     work.mkdir(parents=True)
     (work / "manifest.json").write_text('{"graphrep_version": "0"}')  # even a graphrep-looking folder
@@ -157,7 +157,7 @@ def test_unwritable_destination_is_found_before_computing(tmp_path, square, caps
     def never(*args, **kwargs):
         raise AssertionError("computed before checking the destination")
 
-    monkeypatch.setattr(orbits_cli, "orbit_adjacency", never)
+    monkeypatch.setattr(orbits_cli, "write_orbit_adjacency", never)
     if os.path.isdir("/proc/self"):  # not writable even by root
         assert orbits(square, "-o", "/proc/graphrep-out/result") == 2
         assert one_error_line(capsys).startswith("cannot write /proc/graphrep-out/result: /proc is not writable")
@@ -173,7 +173,7 @@ def test_unwritable_destination_is_found_before_computing(tmp_path, square, caps
 
 
 def test_failed_run_leaves_the_previous_output_intact(tmp_path, square, monkeypatch):
-    import graphrep.orbits.cli as orbits_cli
+    import graphrep.orbits.writer as orbits_writer
 
     out = tmp_path / "out"
     assert orbits(square, "-o", out) == 0
@@ -182,7 +182,7 @@ def test_failed_run_leaves_the_previous_output_intact(tmp_path, square, monkeypa
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(orbits_cli, "write_matrix", broken)
+    monkeypatch.setattr(orbits_writer, "_write_npz", broken)
     assert orbits(square, "-o", out, "--overwrite") == 2
     assert sorted(os.listdir(out)) == before and partials(tmp_path) == []
 
@@ -243,13 +243,13 @@ def test_sigkill_leftovers_are_removed_by_the_next_run(tmp_path, mid_size_graph,
     square = tmp_path / "square.txt"
     square.write_text(SQUARE)
     seen_when_computing = []
-    real_compute = orbits_cli.orbit_adjacency
+    real_compute = orbits_cli.write_orbit_adjacency
 
     def compute(*args, **kwargs):
         seen_when_computing.extend(partials(tmp_path))
         return real_compute(*args, **kwargs)
 
-    monkeypatch.setattr(orbits_cli, "orbit_adjacency", compute)
+    monkeypatch.setattr(orbits_cli, "write_orbit_adjacency", compute)
     assert orbits(square, "-o", out) == 0
     assert seen_when_computing == []  # removed before the work, so its space is free
     assert sorted(os.listdir(tmp_path)) == ["out", "square.txt"]
@@ -259,10 +259,10 @@ def test_a_termination_whose_exception_is_lost_still_commits_nothing(tmp_path, s
     """Signal handlers raise wherever the main thread is; an extension module
     may swallow that exception (numpy's savetxt does, now and then). The
     termination mark still stops the output from being committed."""
-    import graphrep.orbits.cli as orbits_cli
+    import graphrep.orbits.writer as orbits_writer
     from graphrep.io import Terminated, request_termination
 
-    real_write = orbits_cli.write_matrix
+    real_write = orbits_writer._write_npz
 
     def write_then_swallow(*args, **kwargs):
         try:
@@ -271,27 +271,28 @@ def test_a_termination_whose_exception_is_lost_still_commits_nothing(tmp_path, s
             pass
         return real_write(*args, **kwargs)
 
-    monkeypatch.setattr(orbits_cli, "write_matrix", write_then_swallow)
+    monkeypatch.setattr(orbits_writer, "_write_npz", write_then_swallow)
     assert orbits(square, "-o", tmp_path / "out") == 143
     assert capsys.readouterr().err.strip().splitlines()[-1] == "graphrep: terminated"
     assert sorted(os.listdir(tmp_path)) == ["square.txt"]
-    monkeypatch.setattr(orbits_cli, "write_matrix", real_write)
+    monkeypatch.setattr(orbits_writer, "_write_npz", real_write)
     assert orbits(square, "-o", tmp_path / "out") == 0  # the mark is cleared for the next run
 
 
 def test_ctrl_c_cleans_up_and_exits_130(tmp_path, square, monkeypatch, capsys):
-    import graphrep.orbits.cli as orbits_cli
+    import graphrep.orbits.writer as orbits_writer
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(orbits_cli, "write_matrix", interrupted)
+    monkeypatch.setattr(orbits_writer, "_write_npz", interrupted)
     assert orbits(square, "-o", tmp_path / "out") == 130
     assert capsys.readouterr().err.strip().splitlines() == ["graphrep: interrupted"]
     assert sorted(os.listdir(tmp_path)) == ["square.txt"]
 
 
 FILE_COMMANDS = {
+    "counts": ["counts", "--edges"],
     "walks": ["walks", "--length", "3", "--per-node", "1"],
     "embed": ["embed", "--method", "rwpmi", "--dim", "2", "--window", "2"],
 }

@@ -6,20 +6,11 @@ from graphrep.nn.link import link_adjacency
 from graphrep.train.link import (LinkSplit, LinkTrainConfig, evaluate_link_predictor, random_link_split,
                                  summarize_runs, train_link_predictor)
 from graphrep.train.link import _negative_pairs
-from graphrep.utils import seed_everything
+from graphrep.utils import seed_everything, set_quiet
+from tests.train.graphs import community_graph
 
 
 pytestmark = pytest.mark.usefixtures("single_torch_thread")
-
-
-def community_graph(seed=0, groups=6, size=12, p_in=0.5, p_out=0.01):
-    """A planted-partition graph: links are predictable from common neighbours."""
-    generator = torch.Generator().manual_seed(seed)
-    n = groups * size
-    block = torch.arange(n) // size
-    p = torch.where(block[:, None] == block[None, :], p_in, p_out)
-    dense = (torch.rand(n, n, generator=generator) < p).triu(1)
-    return dense.nonzero().t(), n
 
 
 def test_random_link_split_is_a_partition_with_true_negatives():
@@ -133,3 +124,23 @@ def test_split_and_config_validation():
         LinkTrainConfig(metrics=("hits@20",), metric="mrr")
     with pytest.raises(ValueError, match="batch_size"):
         LinkTrainConfig(batch_size=0)
+
+
+def test_progress_bar_advances_every_epoch_with_the_loss(captured_bars):
+    edge_index, n = community_graph()
+    split = random_link_split(edge_index, n, seed=0)
+    seed_everything(0)
+    config = LinkTrainConfig(**{**CONFIG.__dict__, "epochs": 4, "eval_every": 2})
+    result = train_link_predictor(*models(n), split, config, desc="links")
+    frames = captured_bars.getvalue().split("\r")
+    for epoch in range(1, 5):
+        shown = [frame for frame in frames if f"| {epoch}/4 [" in frame]
+        assert shown, f"epoch {epoch} never shown"
+        loss = result["history"][epoch - 1]["loss"]
+        assert any(f"loss={loss:.4f}" in frame for frame in shown)
+    assert any("valid=" in frame for frame in frames if "| 2/4 [" in frame)
+
+    captured_bars.truncate(0)
+    set_quiet(True)
+    train_link_predictor(*models(n), split, config)
+    assert captured_bars.getvalue() == ""

@@ -1,27 +1,13 @@
 """The node-classification training loop."""
 import pytest
 import torch
-from torch_geometric.data import Data
 
 from graphrep.nn import LAGCN
 from graphrep.train.node import pool_sampler, train_node_classifier
+from tests.train.graphs import separable_graph
 
 
 pytestmark = pytest.mark.usefixtures("single_torch_thread")
-
-
-def separable_graph(num_nodes=80, seed=0):
-    """Two classes with informative features and homophilous edges."""
-    generator = torch.Generator().manual_seed(seed)
-    y = torch.arange(num_nodes) % 2
-    x = torch.randn(num_nodes, 6, generator=generator) * 0.5
-    x[:, 0] += y * 2.0 - 1.0
-    same = y[:, None] == y[None, :]
-    links = torch.triu((torch.rand(num_nodes, num_nodes, generator=generator) < 0.1) & same, diagonal=1)
-    edge_index = torch.cat([links.nonzero().T, links.nonzero().T.flip(0)], dim=1)
-    order = torch.randperm(num_nodes, generator=generator)
-    split = {"train": order[:20], "valid": order[20:40], "test": order[40:]}
-    return Data(x=x, edge_index=edge_index, y=y), split
 
 
 def test_trains_a_separable_problem_and_reports_the_selected_epoch():
@@ -93,3 +79,13 @@ def test_bad_arguments_are_rejected():
         train_node_classifier(model, data, {"train": split["train"]})
     with pytest.raises(ValueError, match="epochs"):
         train_node_classifier(model, data, split, epochs=0)
+
+
+def test_progress_bar_advances_every_epoch_with_the_loss(captured_bars):
+    data, split = separable_graph()
+    torch.manual_seed(0)
+    run = train_node_classifier(LAGCN(6, 8, 2, num_generated=0), data, split, epochs=5, desc="nodes")
+    frames = captured_bars.getvalue().split("\r")
+    for epoch, record in enumerate(run.history, 1):
+        assert any(f"| {epoch}/5 [" in frame and f"loss={record['train_loss']:.4f}" in frame
+                   and f"val_acc={record['val_acc']:.4f}" in frame for frame in frames)

@@ -134,8 +134,8 @@ class LocalAugmenter(nn.Module):
     def negative_elbo(self, x_neighbour: Tensor, x_centre: Tensor,
                       generator: torch.Generator | None = None) -> Tensor:
         """The negative ELBO averaged over the ``B`` pairs (one latent draw
-        per pair): reconstruction loss summed over features plus the KL
-        divergence to the standard normal prior."""
+        per pair; 0 for no pairs): reconstruction loss summed over features
+        plus the KL divergence to the standard normal prior."""
         self._require_likelihood()
         mean, log_var = self.encode(x_neighbour, x_centre)
         noise = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
@@ -146,11 +146,11 @@ class LocalAugmenter(nn.Module):
         else:
             reconstruction = 0.5 * (logits - self._standardise(x_neighbour)).pow(2).sum()
         kl = -0.5 * torch.sum(1 + log_var - mean.pow(2) - log_var.exp())
-        return (reconstruction + kl) / x_neighbour.shape[0]
+        return (reconstruction + kl) / max(x_neighbour.shape[0], 1)
 
-    def forward(self, x_neighbour: Tensor, x_centre: Tensor) -> Tensor:
+    def forward(self, x_neighbour: Tensor, x_centre: Tensor, generator: torch.Generator | None = None) -> Tensor:
         """The negative ELBO of the pairs, as :meth:`negative_elbo`."""
-        return self.negative_elbo(x_neighbour, x_centre)
+        return self.negative_elbo(x_neighbour, x_centre, generator)
 
     def _require_likelihood(self) -> None:
         if self.likelihood == "auto":
@@ -178,7 +178,7 @@ class LocalAugmenter(nn.Module):
             batch_size: int = 64, lr: float = 0.01, val_ratio: float = 0.05,
             max_val_pairs: int = 100_000, patience: int = 3, eval_every: int | None = None,
             seed: int = 0, score: Callable[["LocalAugmenter"], float] | None = None,
-            warmup: int = 0) -> "LocalAugmenter":
+            warmup: int = 0, world: Any = None) -> "LocalAugmenter":
         """Fits the CVAE on every (neighbour, centre) pair of a graph.
 
         Pairs are streamed: each mini-batch gathers ``batch_size`` rows of
@@ -215,6 +215,16 @@ class LocalAugmenter(nn.Module):
                 nothing else.
             score: optional selection criterion, higher is better.
             warmup: optimisation steps before ``score`` is first consulted.
+            world: several processes fitting together (a
+                :class:`graphrep.train.distributed.World`; ``None``: this
+                process alone). Every rank holds ``x`` and ``edge_index`` and
+                draws the same split and batch order; each takes its part of
+                every batch of ``batch_size`` pairs (its loss weighted so that
+                DistributedDataParallel's averaged gradient is the whole
+                batch's), with its own latent noise. Every rank measures the
+                held-out loss; ``score`` is called on rank 0 only and its value
+                sent to the others, so all keep the same weights and stop
+                together. Only rank 0 shows the progress bar.
 
         Returns:
             ``self``, holding the best weights found.
@@ -244,14 +254,17 @@ class LocalAugmenter(nn.Module):
         if num_pairs < 2:
             raise ValueError("edge_index must hold at least two pairs of distinct nodes")
 
-        cpu_generator = torch.Generator().manual_seed(seed)
-        noise_generator = torch.Generator(device=device).manual_seed(seed + 1)
+        size = 1 if world is None else world.size
+        cpu_generator = torch.Generator().manual_seed(seed)  # split and batch order: the same on every rank
+        noise_generator = torch.Generator(device=device).manual_seed(
+            seed + 1 if world is None else world.rank_seed(seed + 1))
         order = torch.randperm(num_pairs, generator=cpu_generator).to(device)
         num_val = min(max(1, int(num_pairs * val_ratio)), max_val_pairs, num_pairs - 1)
         val_pairs, train_pairs = order[:num_val], order[num_val:]
         steps_per_pass = math.ceil(train_pairs.shape[0] / batch_size)
         eval_every = eval_every or steps_per_pass
         optimizer = torch.optim.Adam(self.parameters(), lr=lr)
+        model = self if size == 1 else world.wrap(self)
 
         def validation_loss() -> float:
             val_generator = torch.Generator(device=device).manual_seed(seed + 2)
@@ -266,13 +279,18 @@ class LocalAugmenter(nn.Module):
 
         def criterion() -> float | None:
             """What selection maximises: a score or the negative validation loss."""
-            if score is None:
-                return -self.history_[-1]["val_loss"]
+            if score is None:  # rank 0's number: every rank keeps the same weights and stops together
+                value = -self.history_[-1]["val_loss"]
+                return value if size == 1 else world.broadcast_object(value)
             if step < warmup:
                 return None
-            self.eval()
-            value = float(score(self))
-            self.train()
+            value = None
+            if size == 1 or world.is_main:
+                self.eval()
+                value = float(score(self))
+                self.train()
+            if size > 1:
+                value = world.broadcast_object(value)
             self.history_[-1]["score"] = value
             return value
 
@@ -283,13 +301,19 @@ class LocalAugmenter(nn.Module):
         best_state = copy.deepcopy(self.state_dict())
         stale, running, running_count = 0, 0.0, 0
         self.train()
-        bar = progress(total=epochs * steps_per_pass, desc="CVAE pretraining")
+        bar = progress(total=epochs * steps_per_pass, desc="CVAE pretraining",
+                       disable=None if size == 1 or world.is_main else True)
         for _ in range(epochs):
             if stale >= patience:
                 break
             shuffled = train_pairs[torch.randperm(train_pairs.shape[0], generator=cpu_generator).to(device)]
             for batch in shuffled.split(batch_size):
-                loss = self.negative_elbo(x[source[batch]], x[target[batch]], noise_generator)
+                if size == 1:
+                    loss = self.negative_elbo(x[source[batch]], x[target[batch]], noise_generator)
+                else:  # this rank's share of the batch's mean
+                    part = batch[world.part(batch.shape[0])]
+                    loss = model(x[source[part]], x[target[part]], noise_generator) \
+                        * (part.shape[0] * size / batch.shape[0])
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
@@ -299,6 +323,9 @@ class LocalAugmenter(nn.Module):
                 bar.update()
                 if step % eval_every:
                     continue
+                if size > 1:  # the ranks' shares of the batch losses add up to the batch losses
+                    running = float(world.all_reduce(torch.tensor([running], dtype=torch.float64,
+                                                                  device=device))) / size
                 self.history_.append({"step": step, "train_loss": running / running_count,
                                       "val_loss": validation_loss()})
                 running, running_count = 0.0, 0
@@ -313,6 +340,7 @@ class LocalAugmenter(nn.Module):
                     if stale >= patience:
                         break
         bar.close()
+        del model  # with several ranks: DistributedDataParallel's gradient hooks go with it
         if best > -math.inf:  # else no score came after the warm-up: keep the last weights
             self.load_state_dict(best_state)
         self.eval()

@@ -1,0 +1,1 @@
+"""Tests of the training loops, their distributed mode and the example trainers."""
