@@ -1,5 +1,7 @@
 """Driver of the five-node counts: the three kernel passes over chunks of
 roots on several threads, then the exact solve of :mod:`._system5`.
+:func:`graphrep.orbits.orbit_counts` and
+:func:`~graphrep.orbits.edge_orbit_counts` call it with ``graphlet_size=5``.
 
 Memory: the graph, eight ``int64`` arrays per CSR slot (``O(m)``), a few
 per-node arrays, ``O(n)`` scratch per thread, and the kernel columns: per
@@ -12,14 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from typing import Any
-
-from graphrep.graph import CSRGraph, as_graph
+from graphrep.graph import CSRGraph
 from graphrep.utils import progress
 from graphrep.orbits.budget import OutputTooLargeError, available_memory, format_size
 from graphrep.orbits._system5 import NUM_QUANTITIES, REMOTE_NODE_ORBITS, solve_edges, solve_nodes
 
-__all__ = ["estimate_bytes", "rooted_columns", "node_counts5", "edge_counts5", "orbit_counts5", "edge_orbit_counts5", "MAX_DEGREE"]
+__all__ = ["estimate_bytes", "rooted_columns", "node_counts5", "edge_counts5", "MAX_DEGREE"]
 
 # Every kernel value is at most d_max^4 (a homomorphism of a five-node
 # pattern rooted at a node chooses each other node among the neighbours of
@@ -228,41 +228,3 @@ def edge_counts5(g: CSRGraph, backend: str = "numba", num_threads: int = 1) -> n
                                  desc="five-node edge orbit counts")
     rows = np.repeat(np.arange(g.num_nodes, dtype=np.int64), g.degrees)
     return solve_edges(out, np.flatnonzero(rows < g.indices), rev)
-
-
-def _backend(backend: str, num_threads: int | None) -> tuple[str, int]:
-    from graphrep.orbits._engine import choose_backend, thread_count
-
-    chosen, core = choose_backend(backend)
-    return chosen, thread_count(num_threads, core)
-
-
-def orbit_counts5(graph: Any, *, backend: str = "auto", num_threads: int | None = None) -> np.ndarray:
-    """``int64[n, 73]``: how many induced graphlets on 2-5 nodes hold each
-    node on each orbit (Przulj's orbits 0..72).
-
-    Example:
-        >>> import networkx as nx
-        >>> orbit_counts5(nx.star_graph(4))[0, [0, 2, 7, 23]].tolist()
-        [4, 6, 4, 1]
-    """
-    g = as_graph(graph)
-    chosen, threads = _backend(backend, num_threads)
-    return node_counts5(g, chosen, threads)
-
-
-def edge_orbit_counts5(graph: Any, *, backend: str = "auto",
-                       num_threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``(edges int64[m, 2], counts int64[m, 68])``: each edge ``u < v`` in
-    CSR order and how many induced graphlets on 3-5 nodes hold it on each
-    edge orbit (numbered as ORCA's ``orca edge 5``).
-
-    Example:
-        >>> import networkx as nx
-        >>> edges, counts = edge_orbit_counts5(nx.cycle_graph(5))
-        >>> counts[0, [0, 2, 3, 12, 13, 28]].tolist()
-        [2, 2, 1, 0, 0, 1]
-    """
-    g = as_graph(graph)
-    chosen, threads = _backend(backend, num_threads)
-    return g.edge_list(), edge_counts5(g, chosen, threads)

@@ -26,7 +26,7 @@ import scipy.sparse as sp
 
 from graphrep.graph import as_graph
 from graphrep.orbits.graphlets import (NUM_EDGE_ORBITS_BY_SIZE, NUM_NODE_ORBITS_BY_SIZE, LabelledGraphlet,
-                                       identify, pair_index)
+                                       check_graphlet_size, identify, pair_index)
 from graphrep.orbits.keys import GRAPHLET_OF_ORBIT, NUM_ORBITS, ORBIT_ADJACENCY_KEYS, OrbitKey
 from graphrep.orbits.systems import EDGE_ORBIT_ENDPOINTS
 
@@ -136,15 +136,10 @@ def graphlet_occurrences(neighbors: list[set[int]], max_size: int = 5
         yield nodes, identify(size, mask)
 
 
-def _check_size(graphlet_size: int) -> None:
-    if graphlet_size not in NUM_NODE_ORBITS_BY_SIZE:
-        raise ValueError(f"graphlet_size must be 4 or 5, got {graphlet_size!r}")
-
-
 def orbit_counts_brute(graph, graphlet_size: int = 4) -> np.ndarray:
     """``int64[n, 15]`` (``graphlet_size=4``) or ``int64[n, 73]`` (``5``)
     per-node orbit counts by full enumeration."""
-    _check_size(graphlet_size)
+    graphlet_size = check_graphlet_size(graphlet_size)
     g, neighbors = _neighbor_sets(graph)
     if graphlet_size == 5:
         counts = np.zeros((g.num_nodes, NUM_NODE_ORBITS_BY_SIZE[5]), dtype=np.int64)
@@ -165,7 +160,7 @@ def edge_orbit_counts_brute(graph, graphlet_size: int = 4) -> tuple[np.ndarray, 
     nodes hold it on each edge orbit, by full enumeration. On 3-4 nodes the
     edge orbits come from the orbits of their ends; on 5, from the table of
     labelled graphlets (two independent namings, so the tests compare them)."""
-    _check_size(graphlet_size)
+    graphlet_size = check_graphlet_size(graphlet_size)
     g, neighbors = _neighbor_sets(graph)
     edges = g.edge_list()
     row = {(int(u), int(v)): i for i, (u, v) in enumerate(edges)}

@@ -21,9 +21,11 @@ from functools import lru_cache
 from itertools import combinations, permutations
 from typing import NamedTuple, Sequence
 
+import numpy as np
+
 __all__ = [
     "Graphlet", "GRAPHLETS", "NUM_NODE_ORBITS_BY_SIZE", "NUM_EDGE_ORBITS_BY_SIZE", "GRAPHLET_OF_NODE_ORBIT",
-    "GRAPHLET_OF_EDGE_ORBIT", "LabelledGraphlet", "identify", "pair_index",
+    "GRAPHLET_OF_EDGE_ORBIT", "LabelledGraphlet", "identify", "pair_index", "check_graphlet_size",
 ]
 
 
@@ -102,6 +104,19 @@ GRAPHLET_OF_NODE_ORBIT = tuple(
 GRAPHLET_OF_EDGE_ORBIT = tuple(
     next(g.index for g in GRAPHLETS if orbit in g.edge_orbits) for orbit in range(NUM_EDGE_ORBITS_BY_SIZE[5])
 )
+
+
+def check_graphlet_size(graphlet_size: int) -> int:
+    """``graphlet_size`` (the most nodes of a counted graphlet) when it is 4
+    or 5, else ``ValueError`` naming the argument.
+
+    >>> check_graphlet_size(5)
+    5
+    """
+    if isinstance(graphlet_size, bool) or not isinstance(graphlet_size, (int, np.integer)) \
+            or int(graphlet_size) not in NUM_NODE_ORBITS_BY_SIZE:
+        raise ValueError(f"graphlet_size must be 4 or 5, got {graphlet_size!r}")
+    return int(graphlet_size)
 
 
 def pair_index(a: int, b: int, num_nodes: int) -> int:

@@ -10,15 +10,23 @@ import numpy as np
 import pytest
 
 from graphrep import as_graph
-from graphrep.orbits import orbit_counts
+from graphrep.orbits import edge_orbit_adjacency, edge_orbit_counts, orbit_counts
 from graphrep.orbits import _system5
-from graphrep.orbits._counts5 import MAX_DEGREE, edge_orbit_counts5, orbit_counts5, rooted_columns
+from graphrep.orbits._counts5 import MAX_DEGREE, rooted_columns
 from graphrep.orbits.brute import edge_orbit_counts_brute, orbit_counts_brute
 from graphrep.orbits.graphlets import GRAPHLETS, GRAPHLET_OF_NODE_ORBIT, identify
 from graphrep.orbits.keys import GRAPHLET_OF_ORBIT
 
 from ..conftest import SHARED_DATA
 from .conftest import BACKENDS, disjoint_union
+
+
+def orbit_counts5(graph, **options):
+    return orbit_counts(graph, graphlet_size=5, **options)
+
+
+def edge_orbit_counts5(graph, **options):
+    return edge_orbit_counts(graph, graphlet_size=5, **options)
 
 
 def _brute(graph):
@@ -151,8 +159,8 @@ def test_brute_force_extends_the_four_node_brute_force(random200):
 def test_first_columns_equal_the_four_node_counts(backend):
     graph = nx.barabasi_albert_graph(400, 5, seed=2)
     np.testing.assert_array_equal(orbit_counts5(graph, backend=backend)[:, :15], orbit_counts(graph, backend=backend))
-    np.testing.assert_array_equal(edge_orbit_counts5(nx.petersen_graph(), backend=backend)[1][:, :12],
-                                  edge_orbit_counts_brute(nx.petersen_graph(), 4)[1])
+    np.testing.assert_array_equal(edge_orbit_counts5(graph, backend=backend)[1][:, :12],
+                                  edge_orbit_counts(graph, backend=backend)[1])
 
 
 def test_cpp_equals_numba_and_thread_count_does_not_matter():
@@ -178,6 +186,24 @@ def test_small_and_edgeless_graphs(backend):
     assert edges.tolist() == [[0, 1]] and counts.shape == (1, 68) and counts.sum() == 0
     k5 = orbit_counts5(nx.complete_graph(5), backend=backend)
     assert k5[:, 72].tolist() == [1] * 5 and k5[:, 14].tolist() == [4] * 5
+
+
+@pytest.mark.parametrize("size", [3, 6, "5", 5.0, True, None])
+def test_graphlet_size_is_4_or_5(size):
+    for count in (orbit_counts, edge_orbit_counts, edge_orbit_adjacency):
+        with pytest.raises(ValueError, match=r"graphlet_size must be 4 or 5, got"):
+            count(nx.path_graph(3), graphlet_size=size)
+
+
+def test_edge_orbit_adjacency_lays_the_68_counts_on_the_edges():
+    graph = nx.gnp_random_graph(30, 0.3, seed=3)
+    edges, counts = edge_orbit_counts5(graph)
+    adjacency = edge_orbit_adjacency(graph, graphlet_size=5)
+    assert list(adjacency) == list(range(68))
+    for orbit in (0, 12, 28, 40, 67):
+        matrix = adjacency[f"e{orbit}"]
+        np.testing.assert_array_equal(matrix[edges[:, 0], edges[:, 1]], counts[:, orbit])
+        assert (matrix != matrix.T).nnz == 0 and matrix.nnz == 2 * np.count_nonzero(counts[:, orbit])
 
 
 def test_bad_arguments_are_named():
