@@ -13,6 +13,8 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include "openmp_threads.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <stdexcept>
@@ -47,22 +49,8 @@ i64 common_bits(const u64* a, const u64* b, i64 words) {
   return common;
 }
 
-int counter_threads(int requested) {
-#ifdef _OPENMP
-  return requested > 0 ? requested : omp_get_max_threads();
-#else
-  (void)requested;
-  return 1;
-#endif
-}
-
-int current_thread() {
-#ifdef _OPENMP
-  return omp_get_thread_num();
-#else
-  return 0;
-#endif
-}
+using graphrep::current_thread;
+using graphrep::resolve_threads;
 
 // Per-thread scratch, O(n) plus the bit rows of the largest Out(v), and the
 // thread's share of the per-node sums (hot nodes are not shared by threads).
@@ -75,7 +63,7 @@ struct Scratch {
 class GraphletCounter4 {
  public:
   GraphletCounter4(Array indptr, Array indices, bool with_edges, int threads)
-      : with_edges_(with_edges), threads_(counter_threads(threads)) {
+      : with_edges_(with_edges), threads_(resolve_threads(threads)) {
     const i64* in_ptr = indptr.data();
     const i64* in_idx = indices.data();
     n_ = static_cast<i64>(indptr.size()) - 1;

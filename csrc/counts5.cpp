@@ -18,6 +18,8 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include "openmp_threads.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <memory>
@@ -37,22 +39,8 @@ constexpr int kColumns = 82;
 constexpr int kRemote = 3;
 using Array = py::array_t<i64, py::array::c_style | py::array::forcecast>;
 
-int resolve_threads(int requested) {
-#ifdef _OPENMP
-  return requested > 0 ? requested : omp_get_max_threads();
-#else
-  (void)requested;
-  return 1;
-#endif
-}
-
-int current_thread() {
-#ifdef _OPENMP
-  return omp_get_thread_num();
-#else
-  return 0;
-#endif
-}
+using graphrep::current_thread;
+using graphrep::resolve_threads;
 
 // O(n) scratch of one thread; every array is back to its resting value
 // (zeros, or -1 for mark) after each root.

@@ -20,6 +20,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "openmp_threads.h"
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -296,22 +298,8 @@ struct Scratch {
 
 enum class Mode { kEntries, kRowSums, kRowNnz };
 
-int thread_count(int requested) {
-#ifdef _OPENMP
-  return requested > 0 ? requested : omp_get_max_threads();
-#else
-  (void)requested;
-  return 1;
-#endif
-}
-
-int thread_id() {
-#ifdef _OPENMP
-  return omp_get_thread_num();
-#else
-  return 0;
-#endif
-}
+using graphrep::current_thread;
+using graphrep::resolve_threads;
 
 using IndexArray = py::array_t<i64, py::array::c_style | py::array::forcecast>;
 
@@ -324,7 +312,7 @@ class OrbitRows {
         indptr_(indptr_array_.data()),
         indices_(indices_array_.data()),
         counts_only_(counts_only),
-        threads_(thread_count(threads)) {
+        threads_(resolve_threads(threads)) {
     if (wanted.size() != kNumKeys) throw std::invalid_argument("wanted must have 28 entries");
     std::copy(wanted.data(), wanted.data() + kNumKeys, wanted_.begin());
     n_ = static_cast<i64>(indptr_array_.size()) - 1;
@@ -394,7 +382,7 @@ class OrbitRows {
       for (i64 i = 0; i < count; ++i) {
         if (failed.load()) continue;
         try {
-          const int id = thread_id();
+          const int id = current_thread();
           row(row_ids[i], thread_scratch(id), stat + i * kNumKeys, outputs_[id], Mode::kRowNnz);
         } catch (const std::bad_alloc&) {
           failed = true;
@@ -425,7 +413,7 @@ class OrbitRows {
       // so the rows done are the fetched chunks' prefixes
 #pragma omp parallel num_threads(threads_)
       {
-        const int id = thread_id();
+        const int id = current_thread();
         try {
           Scratch& scratch = thread_scratch(id);
           ThreadOutput& out = outputs_[id];

@@ -1,7 +1,5 @@
 """Five-node graphlet counts: tables, brute force, kernel columns, system, and
 the counts against the brute force, ORCA and the four-node counts."""
-import os
-import subprocess
 from itertools import permutations
 from pathlib import Path
 
@@ -17,8 +15,7 @@ from graphrep.orbits.brute import edge_orbit_counts_brute, orbit_counts_brute
 from graphrep.orbits.graphlets import GRAPHLETS, GRAPHLET_OF_NODE_ORBIT, identify
 from graphrep.orbits.keys import GRAPHLET_OF_ORBIT
 
-from ..conftest import SHARED_DATA
-from .conftest import BACKENDS, disjoint_union
+from .conftest import BACKENDS, disjoint_union, needs_orca, run_orca
 
 
 def orbit_counts5(graph, **options):
@@ -215,42 +212,22 @@ def test_bad_arguments_are_named():
         orbit_counts5(nx.star_graph(MAX_DEGREE + 1))
 
 
-def _orca() -> Path | None:
-    candidates = [os.environ.get("GRAPHREP_ORCA")]
-    if SHARED_DATA is not None:
-        candidates.append(SHARED_DATA.parent / "peers" / "orca" / "orca")
-    for candidate in candidates:
-        if candidate and os.access(candidate, os.X_OK):
-            return Path(candidate)
-    return None
-
-
-@pytest.mark.skipif(_orca() is None, reason="ORCA not found ($GRAPHREP_ORCA or ../shared/peers/orca/orca)")
+@needs_orca
 @pytest.mark.parametrize("seed", [0, 1])
 def test_node_and_edge_counts_equal_orca(tmp_path, seed):
     rng = np.random.default_rng(seed)
     graph = as_graph(disjoint_union([nx.gnp_random_graph(60, float(rng.uniform(0.05, 0.3)), seed=seed),
                                      nx.barabasi_albert_graph(300, 4, seed=seed)]))
-    edges = graph.edge_list()
-    source = tmp_path / "graph.in"
-    with open(source, "w") as handle:
-        handle.write(f"{graph.num_nodes} {edges.shape[0]}\n")
-        np.savetxt(handle, edges, fmt="%d")
+    edges = graph.edge_list().tolist()
     for mode, ours in [("node", orbit_counts5(graph)), ("edge", edge_orbit_counts5(graph)[1])]:
-        target = tmp_path / f"{mode}.out"
-        subprocess.run([str(_orca()), mode, "5", str(source), str(target)], check=True, capture_output=True)
-        np.testing.assert_array_equal(np.loadtxt(target, dtype=np.int64, ndmin=2), ours, err_msg=mode)
+        np.testing.assert_array_equal(run_orca(graph.num_nodes, edges, mode, 5, tmp_path), ours, err_msg=mode)
 
 
-@pytest.mark.skipif(_orca() is None, reason="ORCA not found ($GRAPHREP_ORCA or ../shared/peers/orca/orca)")
+@needs_orca
 def test_graphlet_tables_match_orca_numbering(tmp_path):
     for g in GRAPHLETS:
-        source = tmp_path / "graphlet.in"
-        source.write_text(f"{g.num_nodes} {len(g.edges)}\n" + "".join(f"{a} {b}\n" for a, b in g.edges))
         for mode, expected in [("node", g.node_orbits), ("edge", g.edge_orbits)]:
-            target = tmp_path / "graphlet.out"
-            subprocess.run([str(_orca()), mode, "5", str(source), str(target)], check=True, capture_output=True)
-            rows = np.loadtxt(target, dtype=np.int64, ndmin=2)
+            rows = run_orca(g.num_nodes, g.edges, mode, 5, tmp_path)
             # the graphlet's own orbit is the last nonzero column (-1 for G0's edge)
             got = tuple(int(np.flatnonzero(row).max()) if row.any() else -1 for row in rows)
             assert got == expected, (g.index, mode)
