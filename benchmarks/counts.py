@@ -203,6 +203,9 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, help="keep the graph files here (default: a temporary folder)")
     parser.add_argument("--json", help="also write the rows to this JSON file")
     parser.add_argument("--rst", help="also write the table as reStructuredText (for the docs)")
+    parser.add_argument("--conditions", default="",
+                        help="what else ran on the machine, stated with the timings (e.g. 'lock held, other "
+                             "helpers editing')")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -220,12 +223,14 @@ def main() -> None:
     orca = args.orca if os.access(args.orca, os.X_OK) else None
     if orca is None:
         print(f"ORCA not run: {args.orca} is not an executable (give --orca PATH)")
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="graphrep-counts-") as scratch:
         folder = args.workdir or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
         rows = _measure(args, folder, orca, mode)
     load = os.getloadavg()
-    machine = (f"{os.cpu_count()} cores, load average {load[0]:.1f} / {load[1]:.1f} (1 / 5 min) at the end, "
+    machine = (f"{os.cpu_count()} cores{', ' + args.conditions if args.conditions else ''}, load average "
+               f"{load_before[0]:.1f} at the start, {load[0]:.1f} / {load[1]:.1f} (1 / 5 min) at the end, "
                f"median of {args.repeat} runs")
     print(f"\n{machine}")
     if args.rst:

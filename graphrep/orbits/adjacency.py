@@ -121,6 +121,13 @@ def orbit_adjacency(graph: Any, *, backend: str = "auto", keys: Iterable | None 
     held = resident_memory() + guess.base_bytes - guess.graph_bytes
     if held + guess.bytes_in_memory - guess.base_bytes > budget:
         raise OutputTooLargeError(too_large_message(guess, budget, held))
+    return compute_prepared(g, selected, budget, engine, guess, held)
+
+
+def compute_prepared(g, selected: list[int], budget: int, engine, guess, held: int) -> OrbitAdjacency:
+    """The matrices of a computation that ``estimate.prepare`` set up and whose estimate fits ``budget``; ``held``: the bytes held
+    before it starts. Stops with :class:`OutputTooLargeError` when the
+    output passes ``budget`` after all."""
     n = g.num_nodes
     pieces = []
     chunks = work_chunks(g, 1 if g.num_edges < 2_000 else 32, engine.wanted)

@@ -27,7 +27,8 @@ import scipy.sparse as sp
 from graphrep.graph import CSRGraph, as_graph
 from graphrep.orbits._counts5 import edge_counts5, node_counts5
 from graphrep.orbits._engine import choose_backend, thread_count
-from graphrep.orbits.adjacency import orbit_adjacency
+from graphrep.orbits.adjacency import compute_prepared
+from graphrep.orbits.budget import ENTRY_BYTES, OutputTooLargeError, format_size, resident_memory
 from graphrep.orbits.graphlets import check_graphlet_size
 from graphrep.orbits.keys import GRAPHLET_OF_ORBIT, ORBIT_ADJACENCY_KEYS
 from graphrep.orbits.systems import EDGE_SYSTEM, NODE_SYSTEM, induced_from_noninduced
@@ -218,7 +219,7 @@ def edge_orbit_adjacency(graph: Any, *, graphlet_size: int = 4, backend: str = "
 
 
 def graphlet_adjacency(graph: Any, graphlets: Iterable | int | str | None = None, *, backend: str = "auto",
-                       num_threads: int | None = None) -> GraphletAdjacency:
+                       num_threads: int | None = None, max_memory: int | str | None = None) -> GraphletAdjacency:
     """Graphlet adjacency matrices (GRADCO): for each chosen graphlet ``G_g``
     (``g`` in 0..8), the ``n x n`` ``csr_array`` whose ``[u, v]`` counts the
     induced graphlets of type ``G_g`` holding both ``u`` and ``v``.
@@ -227,13 +228,25 @@ def graphlet_adjacency(graph: Any, graphlets: Iterable | int | str | None = None
     at one distance, so the matrix is the sum of the orbit adjacency
     matrices of that graphlet. Only one of each transposed pair of keys is
     computed, ``M + M^T`` supplies the other, and only the chosen graphlets'
-    keys are asked of :func:`~graphrep.orbits.orbit_adjacency`.
+    keys are asked of :func:`~graphrep.orbits.orbit_adjacency`, so the work
+    follows the graphlets (``G0`` is the adjacency itself; only ``G3``
+    needs the distance-3 columns).
+
+    The memory is estimated first, as :func:`~graphrep.orbits.orbit_adjacency`
+    estimates it (:func:`~graphrep.orbits.estimate`), with the graphlet
+    matrices and the sums that build them added; a result that would not fit
+    ``max_memory`` is refused before any matrix is computed.
 
     Args:
         graph: any input :func:`graphrep.as_graph` accepts.
         graphlets: graphlet numbers ``0..8`` or names ``"G0".."G8"``
             (default: all nine).
-        backend, num_threads: as for :func:`~graphrep.orbits.orbit_adjacency`.
+        backend, num_threads, max_memory: as for
+            :func:`~graphrep.orbits.orbit_adjacency`.
+
+    Raises:
+        OutputTooLargeError: the estimate exceeds ``max_memory`` (the
+            message gives the estimate and the ways out).
 
     Example:
         >>> import networkx as nx
@@ -244,9 +257,23 @@ def graphlet_adjacency(graph: Any, graphlets: Iterable | int | str | None = None
                [1, 1, 0, 1],
                [1, 1, 1, 0]])
     """
+    from graphrep.orbits.estimate import prepare
+
     chosen = _graphlet_selection(graphlets)
     keys = [key for key in ORBIT_ADJACENCY_KEYS if GRAPHLET_OF_ORBIT[key.o1] in chosen and key.o1 <= key.o2]
-    result = orbit_adjacency(graph, keys=keys, backend=backend, num_threads=num_threads)
+    g, selected, budget, engine, guess = prepare(graph, keys, backend=backend, num_threads=num_threads,
+                                                 max_memory=max_memory)
+    held = resident_memory() + guess.base_bytes - guess.graph_bytes
+    needed = guess.bytes_in_memory - guess.base_bytes + _graphlet_bytes(guess, chosen)
+    if held + needed > budget:
+        raise OutputTooLargeError(
+            f"graphlet adjacency output too large for memory: about {guess.total_nnz:,} orbit adjacency "
+            f"nonzeros for {len(chosen)} graphlets, {format_size(needed)} in memory with the graphlet "
+            f"matrices, beside the {format_size(held)} the process holds, over max_memory="
+            f"{format_size(budget)}; ways out: ask for fewer graphlets, or stream their orbit adjacency "
+            f"matrices to disk (write_orbit_adjacency, or `graphrep orbits ... -o DIR --max-memory SIZE`) "
+            f"and add them there")
+    result = compute_prepared(g, selected, budget, engine, guess, held)
     node_ids, chosen_backend = result.node_ids, result.backend
     pieces = dict(result)
     del result
@@ -259,6 +286,20 @@ def graphlet_adjacency(graph: Any, graphlets: Iterable | int | str | None = None
             total = term if total is None else total + term
         matrices[graphlet] = sp.csr_array(total)
     return GraphletAdjacency(matrices, node_ids, chosen_backend)
+
+
+def _graphlet_bytes(guess, chosen: list[int]) -> int:
+    """Bytes of the graphlet matrices beside their orbit matrices: each at
+    most the sum of its keys' entries (twice for a key whose transpose is
+    added), plus the transpose and partial sum of the largest while it is
+    built."""
+    n = guess.num_nodes
+    sizes = []
+    for graphlet in chosen:
+        entries = sum(count * (1 if key[1] == key[2] else 2) for key, count in guess.nnz.items()
+                      if GRAPHLET_OF_ORBIT[key[1]] == graphlet)
+        sizes.append(ENTRY_BYTES["cpp"] * min(entries, n * max(n - 1, 0)) + 8 * (n + 1))
+    return sum(sizes) + 2 * max(sizes)
 
 
 def edge_rows(edges: np.ndarray, num_nodes: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:

@@ -173,19 +173,45 @@ def test_graphlet_adjacency_equals_brute_force_and_orbit_key_sums(random_union):
 
 def test_graphlet_adjacency_asks_only_for_the_chosen_graphlets(monkeypatch, random_union):
     from graphrep.orbits import counts as module
+    from graphrep.orbits.plan import F_A3_FAR, F_EC, F_FAR
 
     asked = []
-    real = module.orbit_adjacency
+    real = module.compute_prepared
 
-    def recording(graph, **kwargs):
-        asked.append(sorted(kwargs["keys"]))
-        return real(graph, **kwargs)
+    def recording(g, selected, budget, engine, guess, held):
+        asked.append(([ORBIT_ADJACENCY_KEYS[i] for i in selected], engine.flags))
+        return real(g, selected, budget, engine, guess, held)
 
-    monkeypatch.setattr(module, "orbit_adjacency", recording)
+    monkeypatch.setattr(module, "compute_prepared", recording)
     result = graphlet_adjacency(random_union, graphlets=["G5", 2])
     assert list(result) == [2, 5]
-    assert asked == [[(1, 3, 3), (1, 8, 8), (2, 8, 8)]]
+    assert asked[-1][0] == [(1, 3, 3), (1, 8, 8), (2, 8, 8)]
     assert (result[5] != graphlet_adjacency_brute(random_union)[5]).nnz == 0
+    graphlet_adjacency(random_union, graphlets="G0")
+    assert asked[-1] == ([(1, 0, 0)], 0)                     # the adjacency itself: no kernel pass
+    graphlet_adjacency(random_union, graphlets="G1")
+    assert asked[-1][1] & F_FAR and not asked[-1][1] & (F_EC | F_A3_FAR)
+    graphlet_adjacency(random_union, graphlets="G3")
+    assert asked[-1][1] & F_A3_FAR                           # only G3 reaches distance 3
+
+
+def test_graphlet_adjacency_refuses_over_budget_before_any_work(monkeypatch):
+    from graphrep.orbits import _engine
+    from graphrep.orbits.budget import OutputTooLargeError, resident_memory
+
+    star = nx.star_graph(5000)                                # 25M leaf pairs in G1 and in G4
+    budget = resident_memory() + 50 * 2**20
+    assert graphlet_adjacency(star, "G0", max_memory=budget)[0].nnz == 2 * 5000
+
+    def no_rows(*args, **kwargs):
+        raise AssertionError("rows were computed")
+
+    monkeypatch.setattr(_engine.CppEngine, "compute", no_rows)
+    monkeypatch.setattr(_engine.NumbaEngine, "compute", no_rows)
+    for graphlets in [None, ["G1"], "G4"]:
+        with pytest.raises(OutputTooLargeError, match=r"graphlet adjacency output too large.*max_memory=.*"
+                                                      r"fewer graphlets.*write_orbit_adjacency"):
+            graphlet_adjacency(star, graphlets, max_memory=budget)
 
 
 def test_bad_arguments():
