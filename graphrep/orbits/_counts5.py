@@ -50,8 +50,8 @@ def _check_memory(g: CSRGraph, per_slot: bool, num_threads: int) -> None:
     if need > allowed:
         what = "edge" if per_slot else "node"
         ways = ("count node orbits (a few hundred bytes per node) or the edge orbits of graphlets on up to "
-                "4 nodes, or split the graph" if per_slot else
-                "use fewer threads, count graphlets on up to 4 nodes, or split the graph")
+                "4 nodes (graphlet_size=4), or split the graph" if per_slot else
+                "use fewer threads, count graphlets on up to 4 nodes (graphlet_size=4), or split the graph")
         raise OutputTooLargeError(
             f"five-node {what} orbit counts of this graph ({g.num_nodes} nodes, {g.num_edges} edges) need about "
             f"{format_size(need)}, over the {format_size(allowed)} (80% of the memory available now) they may "
@@ -186,7 +186,7 @@ def rooted_columns(g: CSRGraph, *, per_slot: bool, backend: str = "numba", num_t
     if g.num_nodes and int(deg.max()) > MAX_DEGREE:
         raise ValueError(
             f"graph: a node has degree {int(deg.max())}; five-node counts are exact in int64 only up to "
-            f"degree {MAX_DEGREE} (remove or split the hub, or count graphlets on up to 4 nodes)"
+            f"degree {MAX_DEGREE} (remove or split the hub, or count graphlets on up to 4 nodes: graphlet_size=4)"
         )
     _check_memory(g, per_slot, num_threads)
     small = g.num_edges < 2_000
