@@ -86,8 +86,9 @@ def orbit_counts(graph: Any, *, graphlet_size: int = 4, backend: str = "auto",
         >>> orbit_counts(nx.star_graph(4), graphlet_size=5)[0, [0, 2, 7, 23]].tolist()  # the hub: 4-star in G23
         [4, 6, 4, 1]
     """
+    size = check_graphlet_size(graphlet_size)
     g = as_graph(graph)
-    if check_graphlet_size(graphlet_size) == 5:
+    if size == 5:
         chosen, core = choose_backend(backend)
         return node_counts5(g, chosen, thread_count(num_threads, core))
     counts, _ = _noninduced(g, _GRAPHLETS_2_TO_4, edges=False, backend=backend, num_threads=num_threads)
@@ -122,13 +123,14 @@ def edge_orbit_counts(graph: Any, *, graphlet_size: int = 4, backend: str = "aut
         >>> counts[0, [0, 2, 3, 12, 13, 28]].tolist()                  # each edge lies on the 5-cycle's orbit 28
         [2, 2, 1, 0, 0, 1]
     """
-    edges, counts, _ = _edge_counts(as_graph(graph), graphlet_size, backend, num_threads)
+    size = check_graphlet_size(graphlet_size)
+    edges, counts, _ = _edge_counts(as_graph(graph), size, backend, num_threads)
     return edges, counts
 
 
 def _edge_counts(g: CSRGraph, graphlet_size: int, backend: str,
                  num_threads: int | None) -> tuple[np.ndarray, np.ndarray, str]:
-    if check_graphlet_size(graphlet_size) == 5:
+    if graphlet_size == 5:
         chosen, core = choose_backend(backend)
         return g.edge_list(), edge_counts5(g, chosen, thread_count(num_threads, core)), chosen
     counts, chosen = _noninduced(g, _GRAPHLETS_2_TO_4, edges=True, backend=backend, num_threads=num_threads)
@@ -205,8 +207,9 @@ def edge_orbit_adjacency(graph: Any, *, graphlet_size: int = 4, backend: str = "
                [0, 0, 0, 1],
                [0, 0, 1, 0]])
     """
+    size = check_graphlet_size(graphlet_size)
     g = as_graph(graph)
-    edges, counts, chosen = _edge_counts(g, graphlet_size, backend, num_threads)
+    edges, counts, chosen = _edge_counts(g, size, backend, num_threads)
     src = np.repeat(np.arange(g.num_nodes, dtype=np.int64), g.degrees)
     row_of_position = edge_rows(edges, g.num_nodes, src, g.indices)
     n = g.num_nodes
