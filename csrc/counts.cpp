@@ -13,13 +13,13 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
-#include "openmp_threads.h"
-
 #include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "threads.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -49,9 +49,6 @@ i64 common_bits(const u64* a, const u64* b, i64 words) {
   return common;
 }
 
-using graphrep::current_thread;
-using graphrep::resolve_threads;
-
 // Per-thread scratch, O(n) plus the bit rows of the largest Out(v), and the
 // thread's share of the per-node sums (hot nodes are not shared by threads).
 struct Scratch {
@@ -63,7 +60,7 @@ struct Scratch {
 class GraphletCounter4 {
  public:
   GraphletCounter4(Array indptr, Array indices, bool with_edges, int threads)
-      : with_edges_(with_edges), threads_(resolve_threads(threads)) {
+      : with_edges_(with_edges), threads_(thread_count(threads)) {
     const i64* in_ptr = indptr.data();
     const i64* in_idx = indices.data();
     n_ = static_cast<i64>(indptr.size()) - 1;
@@ -123,7 +120,7 @@ class GraphletCounter4 {
     py::gil_scoped_release release;
 #pragma omp parallel for schedule(dynamic, 16) num_threads(threads_)
     for (i64 v = r0; v < r1; ++v) {
-      Scratch& s = scratch(current_thread());
+      Scratch& s = scratch(thread_id());
       switch (kind) {
         case 0: triangles(v, s); break;
         case 1: mirror(v); break;

@@ -18,13 +18,13 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
-#include "openmp_threads.h"
-
 #include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <vector>
+
+#include "threads.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -38,9 +38,6 @@ namespace {
 constexpr int kColumns = 82;
 constexpr int kRemote = 3;
 using Array = py::array_t<i64, py::array::c_style | py::array::forcecast>;
-
-using graphrep::current_thread;
-using graphrep::resolve_threads;
 
 // O(n) scratch of one thread; every array is back to its resting value
 // (zeros, or -1 for mark) after each root.
@@ -57,7 +54,7 @@ struct Scratch {
 class Counts5 {
  public:
   Counts5(Array indptr, Array indices, bool per_slot, int threads)
-      : indptr_array_(indptr), indices_array_(indices), per_slot_(per_slot), threads_(resolve_threads(threads)) {
+      : indptr_array_(indptr), indices_array_(indices), per_slot_(per_slot), threads_(thread_count(threads)) {
     ip_ = indptr_array_.data();
     ix_ = indices_array_.data();
     n_ = static_cast<i64>(indptr_array_.size()) - 1;
@@ -80,7 +77,7 @@ class Counts5 {
     py::gil_scoped_release release;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
     for (i64 x = u0; x < u1; ++x) {
-      Scratch& s = scratch(current_thread());
+      Scratch& s = scratch(thread_id());
       if (per_slot_)
         root<true>(x, s, out);
       else
@@ -147,7 +144,7 @@ class Counts5 {
     t_.assign(slots_, 0);
 #pragma omp parallel for schedule(dynamic, 16) num_threads(threads_)
     for (i64 x = 0; x < n_; ++x) {
-      Scratch& s = scratch(current_thread());
+      Scratch& s = scratch(thread_id());
       for (i64 e = ip_[x]; e < ip_[x + 1]; ++e) s.mark[ix_[e]] = e;
       for (i64 e = ip_[x]; e < ip_[x + 1]; ++e) {
         const i64 y = ix_[e];
@@ -197,7 +194,7 @@ class Counts5 {
     k5_.assign(slots_, 0);
     c4h_.assign(n_, 0);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
-    for (i64 x = 0; x < n_; ++x) edge_statistics(x, scratch(current_thread()));
+    for (i64 x = 0; x < n_; ++x) edge_statistics(x, scratch(thread_id()));
     dt_.resize(n_);
     k4n_.resize(n_);
     for (i64 v = 0; v < n_; ++v) {

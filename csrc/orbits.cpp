@@ -20,8 +20,6 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include "openmp_threads.h"
-
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -32,6 +30,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "threads.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -298,9 +298,6 @@ struct Scratch {
 
 enum class Mode { kEntries, kRowSums, kRowNnz };
 
-using graphrep::current_thread;
-using graphrep::resolve_threads;
-
 using IndexArray = py::array_t<i64, py::array::c_style | py::array::forcecast>;
 
 class OrbitRows {
@@ -312,7 +309,7 @@ class OrbitRows {
         indptr_(indptr_array_.data()),
         indices_(indices_array_.data()),
         counts_only_(counts_only),
-        threads_(resolve_threads(threads)) {
+        threads_(thread_count(threads)) {
     if (wanted.size() != kNumKeys) throw std::invalid_argument("wanted must have 28 entries");
     std::copy(wanted.data(), wanted.data() + kNumKeys, wanted_.begin());
     n_ = static_cast<i64>(indptr_array_.size()) - 1;
@@ -382,7 +379,7 @@ class OrbitRows {
       for (i64 i = 0; i < count; ++i) {
         if (failed.load()) continue;
         try {
-          const int id = current_thread();
+          const int id = thread_id();
           row(row_ids[i], thread_scratch(id), stat + i * kNumKeys, outputs_[id], Mode::kRowNnz);
         } catch (const std::bad_alloc&) {
           failed = true;
@@ -413,7 +410,7 @@ class OrbitRows {
       // so the rows done are the fetched chunks' prefixes
 #pragma omp parallel num_threads(threads_)
       {
-        const int id = current_thread();
+        const int id = thread_id();
         try {
           Scratch& scratch = thread_scratch(id);
           ThreadOutput& out = outputs_[id];

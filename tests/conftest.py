@@ -59,6 +59,14 @@ def shared_data() -> Path:
 
 
 @pytest.fixture
+def square_with_tail(tmp_path):
+    """An edge list with string ids: a 4-cycle ann-bob-cid-dan and the tail dan-eve."""
+    path = tmp_path / "g.txt"
+    path.write_text("ann bob\nbob cid\ncid dan\ndan ann\ndan eve\n")
+    return path
+
+
+@pytest.fixture
 def single_torch_thread():
     """For tests of tiny tensors: one intra-op thread, restored afterwards
     (a second thread only adds synchronisation on 2 cores)."""

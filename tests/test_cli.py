@@ -13,13 +13,6 @@ from graphrep.cli import main
 from graphrep.orbits import orbit_adjacency
 
 
-@pytest.fixture
-def square_with_tail(tmp_path):
-    path = tmp_path / "g.txt"
-    path.write_text("ann bob\nbob cid\ncid dan\ndan ann\ndan eve\n")
-    return path
-
-
 def test_version_and_help(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["--version"])

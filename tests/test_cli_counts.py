@@ -5,13 +5,6 @@ from graphrep.cli import main
 from graphrep.orbits import edge_orbit_counts, orbit_counts
 
 
-@pytest.fixture
-def square_with_tail(tmp_path):
-    path = tmp_path / "g.txt"
-    path.write_text("ann bob\nbob cid\ncid dan\ndan ann\ndan eve\n")
-    return path
-
-
 def _table(path):
     lines = path.read_text().splitlines()
     return lines[0].split("\t"), [line.split("\t") for line in lines[1:]]

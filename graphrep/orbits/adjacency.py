@@ -2,8 +2,8 @@
 built, else Numba) and the memory budget check."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, Iterator
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -12,6 +12,7 @@ from graphrep.graph import as_graph
 from graphrep.orbits._engine import (
     BACKENDS, iterate_pieces, load_core as _load_core, work_chunks,
 )
+from graphrep.orbits._matrices import MatrixMapping
 from graphrep.orbits.budget import OutputTooLargeError, format_size, resident_memory
 from graphrep.orbits.keys import (
     ORBIT_ADJACENCY_KEYS, OrbitKey, key_index, parse_key,
@@ -32,7 +33,7 @@ def available_backends() -> list[str]:
     return (["cpp"] if _load_core() is not None else []) + ["numba"]
 
 
-class OrbitAdjacency(Mapping):
+class OrbitAdjacency(MatrixMapping):
     """Read-only mapping from :class:`~graphrep.orbits.keys.OrbitKey` to an
     ``n x n`` ``scipy.sparse.csr_array`` (``int64``), rows and columns in the
     input's node order; ``node_ids[i]`` is the caller's id of row ``i``.
@@ -40,30 +41,11 @@ class OrbitAdjacency(Mapping):
     Keys may also be given as strings such as ``"h2_o1_o1"``.
     """
 
-    def __init__(self, matrices: dict[OrbitKey, sp.csr_array], node_ids: np.ndarray, backend: str):
-        self._matrices = matrices
-        self.node_ids = node_ids
-        self.backend = backend
+    def _key(self, key) -> OrbitKey:
+        return OrbitKey(*(parse_key(key) if isinstance(key, str) else key))
 
-    def __getitem__(self, key) -> sp.csr_array:
-        if isinstance(key, str):
-            key = parse_key(key)
-        return self._matrices[OrbitKey(*key)]
-
-    def __iter__(self) -> Iterator[OrbitKey]:
-        return iter(self._matrices)
-
-    def __len__(self) -> int:
-        return len(self._matrices)
-
-    @property
-    def num_nodes(self) -> int:
-        return int(self.node_ids.shape[0])
-
-    def __repr__(self) -> str:
-        nnz = sum(matrix.nnz for matrix in self._matrices.values())
-        return (f"OrbitAdjacency(num_nodes={self.num_nodes}, keys={len(self)}, nnz={nnz}, "
-                f"backend={self.backend!r})")
+    def _keys_repr(self) -> str:
+        return str(len(self))
 
 
 def orbit_adjacency(graph: Any, *, backend: str = "auto", keys: Iterable | None = None,

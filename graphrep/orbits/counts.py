@@ -16,10 +16,10 @@ pick the family and solve its system.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,6 +27,7 @@ import scipy.sparse as sp
 from graphrep.graph import CSRGraph, as_graph
 from graphrep.orbits._counts5 import edge_counts5, node_counts5
 from graphrep.orbits._engine import choose_backend, thread_count
+from graphrep.orbits._matrices import MatrixMapping
 from graphrep.orbits.adjacency import compute_prepared
 from graphrep.orbits.budget import ENTRY_BYTES, OutputTooLargeError, format_size, resident_memory
 from graphrep.orbits.graphlets import check_graphlet_size
@@ -137,17 +138,12 @@ def _edge_counts(g: CSRGraph, graphlet_size: int, backend: str,
     return g.edge_list(), induced_from_noninduced(counts, _GRAPHLETS_2_TO_4.edge_system), chosen
 
 
-class _NumberedMatrices(Mapping):
+class _NumberedMatrices(MatrixMapping):
     """Read-only mapping from a small integer (or its name, such as ``"e3"``)
     to an ``n x n`` ``int64`` ``scipy.sparse.csr_array``; ``node_ids[i]`` is
     the caller's id of row ``i``."""
 
     prefix = ""
-
-    def __init__(self, matrices: dict[int, sp.csr_array], node_ids: np.ndarray, backend: str):
-        self._matrices = matrices
-        self.node_ids = node_ids
-        self.backend = backend
 
     def __getitem__(self, key) -> sp.csr_array:
         if isinstance(key, str) and key.lower().startswith(self.prefix.lower()):
@@ -156,21 +152,6 @@ class _NumberedMatrices(Mapping):
             return self._matrices[int(key)]
         except (KeyError, ValueError, TypeError):
             raise KeyError(key) from None
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._matrices)
-
-    def __len__(self) -> int:
-        return len(self._matrices)
-
-    @property
-    def num_nodes(self) -> int:
-        return int(self.node_ids.shape[0])
-
-    def __repr__(self) -> str:
-        nnz = sum(matrix.nnz for matrix in self._matrices.values())
-        return (f"{type(self).__name__}(num_nodes={self.num_nodes}, keys={list(self)}, nnz={nnz}, "
-                f"backend={self.backend!r})")
 
 
 class EdgeOrbitAdjacency(_NumberedMatrices):
