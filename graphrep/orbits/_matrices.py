@@ -34,6 +34,7 @@ class MatrixMapping(Mapping):
 
     @property
     def num_nodes(self) -> int:
+        """The number of nodes: rows (and columns) of every matrix."""
         return int(self.node_ids.shape[0])
 
     def _keys_repr(self) -> str:
