@@ -9,6 +9,7 @@ namespace py = pybind11;
 
 void register_orbits(py::module_& m);
 void register_counts(py::module_& m);
+void register_counts5(py::module_& m);
 
 static int max_threads() {
 #ifdef _OPENMP
@@ -23,4 +24,5 @@ PYBIND11_MODULE(_core, m) {
   m.def("max_threads", &max_threads, "OpenMP threads the kernels use (1 without OpenMP).");
   register_orbits(m);
   register_counts(m);
+  register_counts5(m);
 }

@@ -34,6 +34,32 @@ def test_edge_counts_log_normalised(tmp_path, square_with_tail):
     np.testing.assert_allclose(np.array([row[2:] for row in rows], dtype=float), np.log1p(counts), rtol=1e-5)
 
 
+@pytest.mark.parametrize("edges", [False, True])
+def test_five_node_counts(tmp_path, square_with_tail, edges):
+    out = tmp_path / "counts5.tsv"
+    assert main(["counts", str(square_with_tail), "-o", str(out), "-q", "--graphlet-size", "5"]
+                + (["--edges"] if edges else [])) == 0
+    header, rows = _table(out)
+    if edges:
+        assert header == ["u", "v"] + [f"e{e}" for e in range(68)]
+        expected = edge_orbit_counts(square_with_tail, graphlet_size=5)[1]
+    else:
+        assert header == ["node"] + [f"o{o}" for o in range(73)]
+        expected = orbit_counts(square_with_tail, graphlet_size=5)
+    labels = 2 if edges else 1
+    np.testing.assert_array_equal(np.array([row[labels:] for row in rows], dtype=np.int64), expected)
+    # the whole graph is one G16 (4-cycle with a pendant): node orbits 35-38, edge orbits 29-31
+    assert expected[:, 29:32].sum() == 5 if edges else expected[:, 35:39].sum() == 5
+
+
+def test_bad_graphlet_size_exits_2(tmp_path, square_with_tail, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["counts", str(square_with_tail), "-o", str(tmp_path / "x.tsv"), "--graphlet-size", "6"])
+    assert stop.value.code == 2
+    assert "--graphlet-size: invalid choice: 6" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == [square_with_tail]
+
+
 def test_builtin_dataset(tmp_path, capsys):
     assert main(["counts", "--dataset", "karate", "-o", str(tmp_path / "k.tsv"), "--threads", "2"]) == 0
     assert "34 nodes, 78 edges" in capsys.readouterr().out

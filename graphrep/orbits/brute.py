@@ -2,7 +2,9 @@
 subgraph on 2-4 nodes (ESU, Wernicke 2006), name its graphlet and orbits
 from its degree sequence, its edge orbits from the orbits of their ends
 (:data:`~graphrep.orbits.systems.EDGE_ORBIT_ENDPOINTS`), and count each
-ordered node pair, node or edge.
+ordered node pair, node or edge. On up to 5 nodes, each subgraph is named by
+one look-up of its adjacency in the table of all labelled graphlets
+(:func:`graphrep.orbits.graphlets.identify`).
 
 Use it on small graphs to check the fast kernels:
 
@@ -23,12 +25,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from graphrep.graph import as_graph
+from graphrep.orbits.graphlets import (NUM_EDGE_ORBITS_BY_SIZE, NUM_NODE_ORBITS_BY_SIZE, LabelledGraphlet,
+                                       check_graphlet_size, identify, pair_index)
 from graphrep.orbits.keys import GRAPHLET_OF_ORBIT, NUM_ORBITS, ORBIT_ADJACENCY_KEYS, OrbitKey
-from graphrep.orbits.systems import EDGE_ORBIT_ENDPOINTS, NUM_EDGE_ORBITS
+from graphrep.orbits.systems import EDGE_ORBIT_ENDPOINTS
 
 __all__ = [
-    "connected_subgraphs", "orbits_of", "edge_orbits_of", "orbit_adjacency_brute", "orbit_counts_brute",
-    "edge_orbit_counts_brute", "graphlet_adjacency_brute",
+    "connected_subgraphs", "orbits_of", "edge_orbits_of", "graphlet_occurrences", "orbit_adjacency_brute",
+    "orbit_counts_brute", "edge_orbit_counts_brute", "graphlet_adjacency_brute",
 ]
 
 _EDGE_ORBIT_OF_ENDS = {tuple(sorted(ends)): e for e, ends in enumerate(EDGE_ORBIT_ENDPOINTS)}
@@ -119,9 +123,29 @@ def orbit_adjacency_brute(graph) -> dict[OrbitKey, sp.csr_array]:
     return {key: _sparse(pairs, g.num_nodes) for key, pairs in counts.items()}
 
 
-def orbit_counts_brute(graph) -> np.ndarray:
-    """``int64[n, 15]`` per-node orbit counts by full enumeration."""
+def graphlet_occurrences(neighbors: list[set[int]], max_size: int = 5
+                         ) -> Iterator[tuple[tuple[int, ...], LabelledGraphlet]]:
+    """Each connected induced subgraph on 2..``max_size`` nodes once, with its
+    graphlet and orbits (positions in the node tuple)."""
+    for nodes in connected_subgraphs(neighbors, max_size):
+        size = len(nodes)
+        mask = 0
+        for i, j in combinations(range(size), 2):
+            if nodes[j] in neighbors[nodes[i]]:
+                mask |= 1 << pair_index(i, j, size)
+        yield nodes, identify(size, mask)
+
+
+def orbit_counts_brute(graph, graphlet_size: int = 4) -> np.ndarray:
+    """``int64[n, 15]`` (``graphlet_size=4``) or ``int64[n, 73]`` (``5``)
+    per-node orbit counts by full enumeration."""
+    graphlet_size = check_graphlet_size(graphlet_size)
     g, neighbors = _neighbor_sets(graph)
+    if graphlet_size == 5:
+        counts = np.zeros((g.num_nodes, NUM_NODE_ORBITS_BY_SIZE[5]), dtype=np.int64)
+        for nodes, found in graphlet_occurrences(neighbors, 5):
+            counts[list(nodes), list(found.node_orbits)] += 1
+        return counts
     counts = np.zeros((g.num_nodes, NUM_ORBITS), dtype=np.int64)
     for nodes in connected_subgraphs(neighbors):
         orbit, _ = _orbits_and_distances(nodes, neighbors)
@@ -130,17 +154,26 @@ def orbit_counts_brute(graph) -> np.ndarray:
     return counts
 
 
-def edge_orbit_counts_brute(graph) -> tuple[np.ndarray, np.ndarray]:
-    """``(edges int64[m, 2], counts int64[m, 12])``: each edge ``u < v`` (in
-    CSR order) and how many induced graphlets on 3-4 nodes hold it on each
-    edge orbit, by full enumeration."""
+def edge_orbit_counts_brute(graph, graphlet_size: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """``(edges int64[m, 2], counts int64[m, 12 or 68])``: each edge ``u < v``
+    (in CSR order) and how many induced graphlets on 3..``graphlet_size``
+    nodes hold it on each edge orbit, by full enumeration. On 3-4 nodes the
+    edge orbits come from the orbits of their ends; on 5, from the table of
+    labelled graphlets (two independent namings, so the tests compare them)."""
+    graphlet_size = check_graphlet_size(graphlet_size)
     g, neighbors = _neighbor_sets(graph)
     edges = g.edge_list()
     row = {(int(u), int(v)): i for i, (u, v) in enumerate(edges)}
-    counts = np.zeros((edges.shape[0], NUM_EDGE_ORBITS), dtype=np.int64)
-    for nodes in connected_subgraphs(neighbors):
-        for edge, edge_orbit in edge_orbits_of(nodes, neighbors).items():
-            counts[row[edge], edge_orbit] += 1
+    counts = np.zeros((edges.shape[0], NUM_EDGE_ORBITS_BY_SIZE[graphlet_size]), dtype=np.int64)
+    if graphlet_size == 4:
+        for nodes in connected_subgraphs(neighbors):
+            for edge, edge_orbit in edge_orbits_of(nodes, neighbors).items():
+                counts[row[edge], edge_orbit] += 1
+        return edges, counts
+    for nodes, found in graphlet_occurrences(neighbors, graphlet_size):
+        for (i, j), edge_orbit in found.edge_orbits.items():
+            if edge_orbit >= 0:
+                counts[row[tuple(sorted((nodes[i], nodes[j])))], edge_orbit] += 1
     return edges, counts
 
 

@@ -1,12 +1,14 @@
-"""Node and edge orbit counts of graphlets on 2-4 nodes (graphlet degree
-vectors), edge orbit adjacencies and graphlet adjacencies.
+"""Node and edge orbit counts of graphlets on 2-4 or 2-5 nodes (graphlet
+degree vectors), edge orbit adjacencies and graphlet adjacencies.
 
 The counts come from a dedicated path, not from the pair matrices of
 :func:`~graphrep.orbits.orbit_adjacency`: the kernels (C++ with OpenMP, or
 Numba) count non-induced subgraphs from per-node and per-edge sums,
 triangles, 4-cliques and 4-cycles enumerated along a degree ordering, and
 the linear systems of :mod:`graphrep.orbits.systems` turn them into induced
-counts. ``docs/counts.rst`` derives every term.
+counts. ``docs/counts.rst`` derives every term. Graphlets on up to five
+nodes (``graphlet_size=5``) take the path of :mod:`graphrep.orbits._counts5`
+(rooted homomorphism counts and a triangular system, ``docs/counts5.rst``).
 
 A graphlet family (here: 2-4 nodes) is one :class:`_Family` entry: its
 orbit numbers, its two systems and its kernels; the public functions only
@@ -23,10 +25,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from graphrep.graph import CSRGraph, as_graph
+from graphrep.orbits._counts5 import edge_counts5, node_counts5
 from graphrep.orbits._engine import choose_backend, thread_count
 from graphrep.orbits._matrices import MatrixMapping
 from graphrep.orbits.adjacency import compute_prepared
 from graphrep.orbits.budget import ENTRY_BYTES, OutputTooLargeError, format_size, resident_memory
+from graphrep.orbits.graphlets import check_graphlet_size
 from graphrep.orbits.keys import GRAPHLET_OF_ORBIT, ORBIT_ADJACENCY_KEYS
 from graphrep.orbits.systems import EDGE_SYSTEM, NODE_SYSTEM, induced_from_noninduced
 from graphrep.utils import progress
@@ -57,10 +61,13 @@ _GRAPHLETS_2_TO_4 = _Family(NODE_SYSTEM, EDGE_SYSTEM, cpp_counter="GraphletCount
                             numba_counter="GraphletCounter4")
 
 
-def orbit_counts(graph: Any, *, backend: str = "auto", num_threads: int | None = None) -> np.ndarray:
-    """``int64[n, 15]`` graphlet degree vectors: ``[v, o]`` is the number of
-    induced graphlets on 2-4 nodes that hold node ``v`` on orbit ``o``
-    (Przulj's orbits 0..14; rows in the input's node order).
+def orbit_counts(graph: Any, *, graphlet_size: int = 4, backend: str = "auto",
+                 num_threads: int | None = None) -> np.ndarray:
+    """Graphlet degree vectors: ``[v, o]`` is the number of induced graphlets
+    on 2..``graphlet_size`` nodes that hold node ``v`` on orbit ``o``
+    (Przulj's orbits: 0..14 of G0..G8 for 4, 0..72 of G0..G29 for 5, as ORCA
+    and GraphCrunch number them; rows in the input's node order). The first
+    15 columns for 5 are the counts for 4.
 
     Exact, identical between backends and independent of the thread count.
     Memory: a few arrays of ``2m`` integers plus ``O(n)`` per thread; no
@@ -68,6 +75,8 @@ def orbit_counts(graph: Any, *, backend: str = "auto", num_threads: int | None =
 
     Args:
         graph: any input :func:`graphrep.as_graph` accepts.
+        graphlet_size: 4 (graphlets on 2-4 nodes, ``int64[n, 15]``) or 5
+            (2-5 nodes, ``int64[n, 73]``).
         backend: ``"cpp"``, ``"numba"`` or ``"auto"`` (C++ when built).
         num_threads: threads to use (default: all cores).
 
@@ -75,35 +84,56 @@ def orbit_counts(graph: Any, *, backend: str = "auto", num_threads: int | None =
         >>> import networkx as nx
         >>> orbit_counts(nx.star_graph(3))[:, [0, 1, 2, 6, 7]].tolist()
         [[3, 0, 3, 0, 1], [1, 2, 0, 1, 0], [1, 2, 0, 1, 0], [1, 2, 0, 1, 0]]
+        >>> orbit_counts(nx.star_graph(4), graphlet_size=5)[0, [0, 2, 7, 23]].tolist()  # the hub: 4-star in G23
+        [4, 6, 4, 1]
     """
+    size = check_graphlet_size(graphlet_size)
     g = as_graph(graph)
+    if size == 5:
+        chosen, core = choose_backend(backend)
+        return node_counts5(g, chosen, thread_count(num_threads, core))
     counts, _ = _noninduced(g, _GRAPHLETS_2_TO_4, edges=False, backend=backend, num_threads=num_threads)
     return induced_from_noninduced(counts, _GRAPHLETS_2_TO_4.node_system)
 
 
-def edge_orbit_counts(graph: Any, *, backend: str = "auto",
+def edge_orbit_counts(graph: Any, *, graphlet_size: int = 4, backend: str = "auto",
                       num_threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Edge graphlet degree vectors: for each edge, how many induced graphlets
-    on 3-4 nodes hold it on each of the 12 edge orbits (numbered as ORCA's
-    ``orca edge 4``; see :data:`graphrep.orbits.systems.EDGE_ORBIT_ENDPOINTS`
-    and the table in the docs).
+    on 3..``graphlet_size`` nodes hold it on each edge orbit: the 12 of
+    ``orca edge 4`` (see :data:`graphrep.orbits.systems.EDGE_ORBIT_ENDPOINTS`
+    and the table in the docs) for 4, the 68 of ``orca edge 5`` for 5 (the
+    first 12 of them the counts for 4).
+
+    Args:
+        graph: any input :func:`graphrep.as_graph` accepts.
+        graphlet_size: 4 (``counts`` int64[m, 12]) or 5 (int64[m, 68]).
+        backend: ``"cpp"``, ``"numba"`` or ``"auto"`` (C++ when built).
+        num_threads: threads to use (default: all cores).
 
     Returns:
         ``(edges, counts)``: ``edges`` int64[m, 2], each edge once as
         ``(u, v)`` with ``u < v`` (row indices of the input's node order), in
-        CSR order; ``counts`` int64[m, 12].
+        CSR order; ``counts`` int64[m, 12] or int64[m, 68].
 
     Example:
         >>> import networkx as nx
         >>> edges, counts = edge_orbit_counts(nx.complete_graph(4))
         >>> edges[0].tolist(), counts[0].tolist()
         ([0, 1], [0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+        >>> edges, counts = edge_orbit_counts(nx.cycle_graph(5), graphlet_size=5)
+        >>> counts[0, [0, 2, 3, 12, 13, 28]].tolist()                  # each edge lies on the 5-cycle's orbit 28
+        [2, 2, 1, 0, 0, 1]
     """
-    edges, counts, _ = _edge_counts(as_graph(graph), backend, num_threads)
+    size = check_graphlet_size(graphlet_size)
+    edges, counts, _ = _edge_counts(as_graph(graph), size, backend, num_threads)
     return edges, counts
 
 
-def _edge_counts(g: CSRGraph, backend: str, num_threads: int | None) -> tuple[np.ndarray, np.ndarray, str]:
+def _edge_counts(g: CSRGraph, graphlet_size: int, backend: str,
+                 num_threads: int | None) -> tuple[np.ndarray, np.ndarray, str]:
+    if graphlet_size == 5:
+        chosen, core = choose_backend(backend)
+        return g.edge_list(), edge_counts5(g, chosen, thread_count(num_threads, core)), chosen
     counts, chosen = _noninduced(g, _GRAPHLETS_2_TO_4, edges=True, backend=backend, num_threads=num_threads)
     return g.edge_list(), induced_from_noninduced(counts, _GRAPHLETS_2_TO_4.edge_system), chosen
 
@@ -127,7 +157,8 @@ class _NumberedMatrices(MatrixMapping):
 class EdgeOrbitAdjacency(_NumberedMatrices):
     """The edge orbit adjacency matrices: ``A[e][u, v]`` is the number of
     induced graphlets holding the edge ``{u, v}`` on edge orbit ``e``
-    (symmetric, nonzero only on edges). Keys ``0..11``, or ``"e0".."e11"``."""
+    (symmetric, nonzero only on edges). Keys ``0..11`` (``0..67`` for
+    graphlets on up to five nodes), or ``"e0".."e11"``."""
 
     prefix = "e"
 
@@ -140,11 +171,12 @@ class GraphletAdjacency(_NumberedMatrices):
     prefix = "G"
 
 
-def edge_orbit_adjacency(graph: Any, *, backend: str = "auto",
+def edge_orbit_adjacency(graph: Any, *, graphlet_size: int = 4, backend: str = "auto",
                          num_threads: int | None = None) -> EdgeOrbitAdjacency:
     """The 12 edge orbit adjacency matrices (GRADCO's edge orbit
-    adjacencies): :func:`edge_orbit_counts` laid out on the edges, one
-    symmetric ``n x n`` ``csr_array`` per edge orbit, zeros not stored.
+    adjacencies; 68 with ``graphlet_size=5``): :func:`edge_orbit_counts`
+    laid out on the edges, one symmetric ``n x n`` ``csr_array`` per edge
+    orbit, zeros not stored.
 
     Example:
         >>> import networkx as nx
@@ -156,8 +188,9 @@ def edge_orbit_adjacency(graph: Any, *, backend: str = "auto",
                [0, 0, 0, 1],
                [0, 0, 1, 0]])
     """
+    size = check_graphlet_size(graphlet_size)
     g = as_graph(graph)
-    edges, counts, chosen = _edge_counts(g, backend, num_threads)
+    edges, counts, chosen = _edge_counts(g, size, backend, num_threads)
     src = np.repeat(np.arange(g.num_nodes, dtype=np.int64), g.degrees)
     row_of_position = edge_rows(edges, g.num_nodes, src, g.indices)
     n = g.num_nodes

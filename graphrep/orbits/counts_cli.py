@@ -1,12 +1,13 @@
 """Count the graphlet orbits of every node (the 15 orbits of the graphlets on
-2-4 nodes, graphlet degree vectors) or, with --edges, of every edge (the 12
-edge orbits, numbered as ORCA numbers them) and write them to one TSV file
-with the input's node ids and one header line. The file appears only once
-it is complete.
+2-4 nodes, or the 73 on 2-5 nodes with --graphlet-size 5: graphlet degree
+vectors) or, with --edges, of every edge (the 12 or 68 edge orbits, numbered
+as ORCA numbers them) and write them to one TSV file with the input's node
+ids and one header line. The file appears only once it is complete.
 
 example:
   graphrep counts --dataset karate -o gdv.tsv
   graphrep counts edges.txt -o edge_gdv.tsv --edges --normalize log
+  graphrep counts edges.txt -o gdv5.tsv --graphlet-size 5
 """
 from __future__ import annotations
 
@@ -23,8 +24,7 @@ from graphrep.cli_options import (
 )
 from graphrep.orbits._engine import BACKENDS
 from graphrep.orbits.counts import edge_orbit_counts, orbit_counts
-from graphrep.orbits.keys import NUM_ORBITS
-from graphrep.orbits.systems import NUM_EDGE_ORBITS
+from graphrep.orbits.graphlets import NUM_EDGE_ORBITS_BY_SIZE, NUM_NODE_ORBITS_BY_SIZE
 from graphrep.utils import atomic_file, numba_compile_clock
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_graph_input(parser)
     add_output_options(parser, metavar="OUT.tsv", help="output TSV file")
     parser.add_argument("--edges", action="store_true",
-                        help="edge orbit counts (u, v, e0..e11, one row per edge) instead of node orbit counts")
+                        help="edge orbit counts (u, v, e0..e11 or e0..e67, one row per edge) instead of node "
+                             "orbit counts")
+    parser.add_argument("--graphlet-size", type=int, choices=sorted(NUM_NODE_ORBITS_BY_SIZE), default=4,
+                        help="largest graphlet counted: 4 (15 node, 12 edge orbits; default) or 5 (73 node, 68 "
+                             "edge orbits)")
     parser.add_argument("--normalize", choices=NORMALIZE, default="none",
                         help="none: integer counts (default); log: log(1 + count)")
     parser.add_argument("--backend", choices=BACKENDS, default="auto", help="kernel (default: auto = C++ when built)")
@@ -50,15 +54,16 @@ def run(args: argparse.Namespace) -> int:
     logger.info("%s: %d nodes, %d edges", source, graph.num_nodes, graph.num_edges)
     started = time.perf_counter()
     ids = graph.node_ids
+    options = dict(graphlet_size=args.graphlet_size, backend=args.backend, num_threads=args.threads)
     with numba_compile_clock() as compiling:
         if args.edges:
-            edges, counts = edge_orbit_counts(graph, backend=args.backend, num_threads=args.threads)
+            edges, counts = edge_orbit_counts(graph, **options)
             labels = [ids[edges[:, 0]], ids[edges[:, 1]]]
-            header = ["u", "v"] + [f"e{e}" for e in range(NUM_EDGE_ORBITS)]
+            header = ["u", "v"] + [f"e{e}" for e in range(NUM_EDGE_ORBITS_BY_SIZE[args.graphlet_size])]
         else:
-            counts = orbit_counts(graph, backend=args.backend, num_threads=args.threads)
+            counts = orbit_counts(graph, **options)
             labels = [ids]
-            header = ["node"] + [f"o{o}" for o in range(NUM_ORBITS)]
+            header = ["node"] + [f"o{o}" for o in range(NUM_NODE_ORBITS_BY_SIZE[args.graphlet_size])]
     seconds = time.perf_counter() - started
     values = np.log1p(counts) if args.normalize == "log" else counts
     with atomic_file(args.out, overwrite=args.overwrite) as path:

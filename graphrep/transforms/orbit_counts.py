@@ -7,6 +7,7 @@ from torch_geometric.data import Data
 from torch_geometric.transforms import BaseTransform
 
 from graphrep.orbits import orbit_counts
+from graphrep.orbits.graphlets import check_graphlet_size
 
 NORMALIZATIONS = ("log", "standard", None)
 
@@ -49,8 +50,9 @@ def store_features(data: Data, attr_name: str, concatenated: str, features: torc
 class AddOrbitCounts(BaseTransform):
     r"""Appends each node's 15 graphlet orbit counts (Przulj's orbits 0..14
     of the graphlets on 2-4 nodes; Przulj, *Biological network comparison
-    using graphlet degree distribution*, 2007) to ``data.x``, or sets
-    ``data.x`` when there is none.
+    using graphlet degree distribution*, 2007), or its 73 (orbits 0..72 of
+    the graphlets on 2-5 nodes) with ``graphlet_size=5``, to ``data.x``, or
+    sets ``data.x`` when there is none.
 
     Counts span orders of magnitude (a hub sits in millions of 3-stars), so
     they are normalised: ``"log"`` gives :math:`\log(1 + c)`, ``"standard"``
@@ -60,8 +62,10 @@ class AddOrbitCounts(BaseTransform):
     Args:
         normalization: ``"log"`` (default), ``"standard"`` or ``None``.
         attr_name: the attribute to write; ``"x"`` concatenates to existing
-            features, any other name stores the ``[num_nodes, 15]`` tensor alone.
+            features, any other name stores the ``[num_nodes, 15]`` (or
+            ``[num_nodes, 73]``) tensor alone.
         backend: ``"auto"``, ``"cpp"`` or ``"numba"``.
+        graphlet_size: 4 (graphlets on 2-4 nodes, default) or 5 (2-5 nodes).
 
     Example:
         >>> import torch
@@ -71,16 +75,22 @@ class AddOrbitCounts(BaseTransform):
         tensor([[1., 1., 0.],
                 [2., 0., 1.],
                 [1., 1., 0.]])
+        >>> AddOrbitCounts(normalization=None, graphlet_size=5)(data).x.shape
+        torch.Size([3, 73])
     """
 
-    def __init__(self, normalization: str | None = "log", attr_name: str = "x", backend: str = "auto"):
+    def __init__(self, normalization: str | None = "log", attr_name: str = "x", backend: str = "auto",
+                 graphlet_size: int = 4):
         self.normalization = checked_normalization(normalization)
         self.attr_name = attr_name
         self.backend = backend
+        self.graphlet_size = check_graphlet_size(graphlet_size)
 
     def forward(self, data: Data) -> Data:
-        counts = torch.from_numpy(orbit_counts(data, backend=self.backend)).to(torch.float)  # [N, 15]
+        counts = orbit_counts(data, graphlet_size=self.graphlet_size, backend=self.backend)
+        counts = torch.from_numpy(counts).to(torch.float)                                  # [N, 15 or 73]
         return store_features(data, self.attr_name, "x", normalize_counts(counts, self.normalization))
 
     def __repr__(self) -> str:
-        return f"{self.__class__.__name__}(normalization={self.normalization!r})"
+        return (f"{self.__class__.__name__}(normalization={self.normalization!r}, "
+                f"graphlet_size={self.graphlet_size})")

@@ -1,10 +1,39 @@
+import os
+import subprocess
+from pathlib import Path
+
 import networkx as nx
 import numpy as np
 import pytest
 
 from graphrep.orbits import available_backends
 
+from ..conftest import SHARED_DATA
+
 BACKENDS = available_backends()
+
+
+def _find_orca() -> Path | None:
+    candidates = [os.environ.get("GRAPHREP_ORCA")]
+    if SHARED_DATA is not None:
+        candidates.append(SHARED_DATA.parent / "peers" / "orca" / "orca")
+    for candidate in candidates:
+        if candidate and os.access(candidate, os.X_OK):
+            return Path(candidate)
+    return None
+
+
+ORCA = _find_orca()
+needs_orca = pytest.mark.skipif(ORCA is None, reason="ORCA not found ($GRAPHREP_ORCA or ../shared/peers/orca/orca)")
+
+
+def run_orca(num_nodes: int, edges, mode: str, size: int, folder: Path) -> np.ndarray:
+    """ORCA's ``orca MODE SIZE`` output on the graph with nodes ``0..num_nodes-1``
+    and ``edges`` (each once): a row per node, or per edge in the given order."""
+    source, target = folder / "orca.in", folder / "orca.out"
+    source.write_text(f"{num_nodes} {len(edges)}\n" + "".join(f"{a} {b}\n" for a, b in edges))
+    subprocess.run([str(ORCA), mode, str(size), str(source), str(target)], check=True, capture_output=True)
+    return np.loadtxt(target, dtype=np.int64, ndmin=2)
 
 
 def disjoint_union(graphs) -> nx.Graph:

@@ -1,7 +1,4 @@
-import os
-import subprocess
 from itertools import combinations
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -19,8 +16,7 @@ from graphrep.orbits.brute import (
 from graphrep.orbits.keys import GRAPHLET_OF_ORBIT, GRAPHLET_SIZE
 from graphrep.orbits.systems import EDGE_SYSTEM, NODE_SYSTEM
 
-from ..conftest import SHARED_DATA
-from .conftest import BACKENDS, disjoint_union
+from .conftest import BACKENDS, disjoint_union, needs_orca, run_orca
 
 
 @pytest.fixture(scope="module")
@@ -231,28 +227,12 @@ def test_bad_arguments():
         graphlet_adjacency(nx.path_graph(3), graphlets=[])
 
 
-def _orca() -> Path | None:
-    candidates = [os.environ.get("GRAPHREP_ORCA")]
-    if SHARED_DATA is not None:
-        candidates.append(SHARED_DATA.parent / "peers" / "orca" / "orca")
-    for candidate in candidates:
-        if candidate and os.access(candidate, os.X_OK):
-            return Path(candidate)
-    return None
-
-
-@pytest.mark.skipif(_orca() is None, reason="ORCA not found ($GRAPHREP_ORCA or ../shared/peers/orca/orca)")
+@needs_orca
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_node_and_edge_counts_equal_orca(tmp_path, seed):
     rng = np.random.default_rng(seed)
     graph = as_graph(disjoint_union([nx.gnp_random_graph(80, float(rng.uniform(0.05, 0.3)), seed=seed),
                                      nx.barabasi_albert_graph(300, 4, seed=seed)]))
-    edges = graph.edge_list()
-    source = tmp_path / "graph.in"
-    with open(source, "w") as handle:
-        handle.write(f"{graph.num_nodes} {edges.shape[0]}\n")
-        np.savetxt(handle, edges, fmt="%d")
+    edges = graph.edge_list().tolist()
     for mode, ours in [("node", orbit_counts(graph)), ("edge", edge_orbit_counts(graph)[1])]:
-        target = tmp_path / f"{mode}.out"
-        subprocess.run([str(_orca()), mode, "4", str(source), str(target)], check=True, capture_output=True)
-        np.testing.assert_array_equal(np.loadtxt(target, dtype=np.int64, ndmin=2), ours, err_msg=mode)
+        np.testing.assert_array_equal(run_orca(graph.num_nodes, edges, mode, 4, tmp_path), ours, err_msg=mode)

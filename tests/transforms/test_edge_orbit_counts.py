@@ -15,14 +15,14 @@ def _karate() -> Data:
     return data
 
 
-def _brute_rows(edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor:
+def _brute_rows(edge_index: torch.Tensor, num_nodes: int, graphlet_size: int = 4) -> torch.Tensor:
     """The brute-force count row of each column of edge_index (zeros for self-loops)."""
     graph = nx.Graph()
     graph.add_nodes_from(range(num_nodes))
     graph.add_edges_from((u, v) for u, v in edge_index.T.tolist() if u != v)
-    edges, counts = edge_orbit_counts_brute(graph)
+    edges, counts = edge_orbit_counts_brute(graph, graphlet_size)
     row = {tuple(edge): count for edge, count in zip(edges.tolist(), counts)}
-    zero = np.zeros(12, dtype=np.int64)
+    zero = np.zeros(counts.shape[1], dtype=np.int64)
     return torch.tensor(np.array([row.get((min(u, v), max(u, v)), zero) for u, v in edge_index.T.tolist()]),
                         dtype=torch.float)
 
@@ -73,4 +73,17 @@ def test_sets_edge_attr_when_absent_and_one_dimensional_attr():
 def test_bad_normalization_and_repr():
     with pytest.raises(ValueError, match="normalization must be one of"):
         AddEdgeOrbitCounts(normalization="minmax")
-    assert repr(AddEdgeOrbitCounts()) == "AddEdgeOrbitCounts(normalization='log')"
+    assert repr(AddEdgeOrbitCounts()) == "AddEdgeOrbitCounts(normalization='log', graphlet_size=4)"
+    with pytest.raises(ValueError, match="graphlet_size must be 4 or 5, got 6"):
+        AddEdgeOrbitCounts(graphlet_size=6)
+
+
+def test_five_node_edge_orbits_both_directions_and_self_loops():
+    data = from_networkx(nx.gnp_random_graph(16, 0.3, seed=8))
+    loops = torch.tensor([[3, 5], [3, 5]])
+    data.edge_index = torch.cat([data.edge_index, loops], dim=1)
+    data = AddEdgeOrbitCounts(normalization=None, graphlet_size=5)(data)
+    assert data.edge_attr.shape == (data.edge_index.shape[1], 68)
+    torch.testing.assert_close(data.edge_attr, _brute_rows(data.edge_index, 16, graphlet_size=5))
+    assert (data.edge_attr[-2:] == 0).all() and data.edge_attr[:, 28:].sum() > 0
+    assert repr(AddEdgeOrbitCounts(graphlet_size=5)) == "AddEdgeOrbitCounts(normalization='log', graphlet_size=5)"

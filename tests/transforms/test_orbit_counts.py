@@ -38,4 +38,16 @@ def test_other_attribute_and_bad_normalization():
     assert data.orbits[:, 0].tolist() == [float(d) for _, d in nx.karate_club_graph().degree()]
     with pytest.raises(ValueError, match="normalization must be one of"):
         AddOrbitCounts(normalization="minmax")
-    assert repr(AddOrbitCounts()) == "AddOrbitCounts(normalization='log')"
+    assert repr(AddOrbitCounts()) == "AddOrbitCounts(normalization='log', graphlet_size=4)"
+
+
+def test_five_node_orbits():
+    graph = nx.gnp_random_graph(16, 0.3, seed=7)
+    data = from_networkx(graph)
+    data.x = torch.ones(16, 2)
+    data = AddOrbitCounts(graphlet_size=5)(data)
+    assert data.x.shape == (16, 75)
+    torch.testing.assert_close(data.x[:, 2:], torch.log1p(torch.from_numpy(orbit_counts_brute(graph, 5)).float()))
+    assert repr(AddOrbitCounts(graphlet_size=5)) == "AddOrbitCounts(normalization='log', graphlet_size=5)"
+    with pytest.raises(ValueError, match="graphlet_size must be 4 or 5, got 3"):
+        AddOrbitCounts(graphlet_size=3)
