@@ -120,12 +120,14 @@ class GraphletCounter4 {
     py::gil_scoped_release release;
 #pragma omp parallel for schedule(dynamic, 16) num_threads(threads_)
     for (i64 v = r0; v < r1; ++v) {
-      Scratch& s = scratch(thread_id());
+      // Only the enumerating stages take (and may first allocate) the
+      // thread's scratch: assembling reads every thread's sums, so no scratch
+      // may be created while it runs.
       switch (kind) {
-        case 0: triangles(v, s); break;
+        case 0: triangles(v, scratch(thread_id())); break;
         case 1: mirror(v); break;
-        case 2: cliques(v, s); break;
-        case 3: cycles(v, s); break;
+        case 2: cliques(v, scratch(thread_id())); break;
+        case 3: cycles(v, scratch(thread_id())); break;
         default: if (with_edges_) edge_row(v); else node_row(v);
       }
     }
