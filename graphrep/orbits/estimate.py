@@ -216,11 +216,20 @@ def base_bytes(g: CSRGraph, flags: int, threads: int, backend: str) -> int:
     """Bytes a computation holds besides output: the graph, the kernel's
     per-graph arrays (degrees, triangles, neighbour degree sums, edge
     triangle counts when read) and per-thread scratch (a 64-byte
-    accumulator, a mark and two index lists per node)."""
+    accumulator, a mark and two index lists per node). For EC the C++ core
+    also keeps the edge triangle counts, the neighbourhood bitsets of the
+    hubs (nodes with ``64 d >= n``) and a third index list and a bitset per
+    thread."""
     n, stored = g.num_nodes, int(g.indices.shape[0])
     graph = graph_bytes(g)
-    kernel = 24 * n + (8 * stored if flags & F_T else 0)
+    ec_cpp = backend == "cpp" and bool(flags & F_EC)
+    kernel = 24 * n + (8 * stored if flags & F_T or ec_cpp else 0)
     scratch = threads * (64 + 1 + 16) * n
+    if ec_cpp:
+        words = (n + 63) // 64
+        hubs = int(np.count_nonzero(g.degrees.astype(np.int64) * 64 >= n))
+        kernel += 8 * n + 8 * words * hubs
+        scratch += threads * (8 * n + 8 * words)
     return graph + kernel + scratch + (8 * n if backend == "numba" else 0)
 
 
