@@ -174,9 +174,8 @@ def scale_rows(cases: list[str], work: str, data_root: str) -> list[dict]:
         np.savetxt(ba, np.array(nx.barabasi_albert_graph(10_000, 4, seed=1).edges()), fmt="%d")
         case("BA(10k, 4), one machine, --block-rows 500", ["orbits", ba, "-o", out("ba10k-one"), "--block-rows", "500",
                                                            "-q"])
-        case("BA(10k, 4), LocalCluster --workers 2", ["orbits", ba, "-o", "file://" + out("ba10k-dask"), "--workers",
-                                                       "2", "-q"],
-             note="output given as a file:// URL; peak is the client's")
+        case("BA(10k, 4), LocalCluster --workers 2", ["orbits", ba, "-o", out("ba10k-dask"), "--workers", "2", "-q"],
+             note="peak is the client's")
         rows[-1]["result"] += "; files equal to one machine: " + str(
             _same_files(os.path.join(work, "ba10k-one"), os.path.join(work, "ba10k-dask")))
     if "estimate" in cases:

@@ -55,16 +55,30 @@ def unit(bits):
     return np.float64(bits >> _S11) * _UNIT
 
 
+@numba.njit(inline="always", cache=True)
+def _block_buffers(block, num_walks, walk_length):
+    """Block ``block``'s first walk, its walks' stream states and its
+    step-major buffer ``steps[walk_length + 1, walks]``: the walks of a block
+    advance together, in cache."""
+    lo = block * _BLOCK
+    size = min(lo + _BLOCK, num_walks) - lo
+    return lo, size, np.empty(size, dtype=np.uint64), np.empty((walk_length + 1, size), dtype=np.int64)
+
+
+@numba.njit(inline="always", cache=True)
+def _store_block(steps, out, lo):
+    """Copies a block's step-major buffer into its rows of ``out``."""
+    for i in range(steps.shape[1]):
+        for step in range(steps.shape[0]):
+            out[lo + i, step] = steps[step, i]
+
+
 @numba.njit(parallel=True, cache=True)
 def uniform_walks(indptr, indices, start, walk_length, key, out):
     num_walks = start.shape[0]
     num_blocks = (num_walks + _BLOCK - 1) // _BLOCK
     for block in numba.prange(num_blocks):
-        lo = block * _BLOCK
-        size = min(lo + _BLOCK, num_walks) - lo
-        states = np.empty(size, dtype=np.uint64)
-        # step-major buffer: the walks of a block advance together, in cache
-        steps = np.empty((walk_length + 1, size), dtype=np.int64)
+        lo, size, states, steps = _block_buffers(block, num_walks, walk_length)
         for i in range(size):
             states[i] = stream_state(key, lo + i)
             steps[0, i] = start[lo + i]
@@ -78,9 +92,7 @@ def uniform_walks(indptr, indices, start, walk_length, key, out):
                     states[i] = state
                     node = indices[begin + below(bits, degree)]
                 steps[step, i] = node
-        for i in range(size):
-            for step in range(walk_length + 1):
-                out[lo + i, step] = steps[step, i]
+        _store_block(steps, out, lo)
     return out
 
 
@@ -118,10 +130,7 @@ def node2vec_walks(indptr, indices, start, walk_length, p, q, key, out):
     num_walks = start.shape[0]
     num_blocks = (num_walks + _BLOCK - 1) // _BLOCK
     for block in numba.prange(num_blocks):
-        lo = block * _BLOCK
-        size = min(lo + _BLOCK, num_walks) - lo
-        states = np.empty(size, dtype=np.uint64)
-        steps = np.empty((walk_length + 1, size), dtype=np.int64)
+        lo, size, states, steps = _block_buffers(block, num_walks, walk_length)
         # the first step is uniform: there is no previous node yet
         for i in range(size):
             state = stream_state(key, lo + i)
@@ -171,9 +180,7 @@ def node2vec_walks(indptr, indices, start, walk_length, p, q, key, out):
                         break
                 states[i] = state
                 steps[step, i] = candidate
-        for i in range(size):
-            for step in range(walk_length + 1):
-                out[lo + i, step] = steps[step, i]
+        _store_block(steps, out, lo)
     return out
 
 
