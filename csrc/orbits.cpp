@@ -11,9 +11,9 @@
 // d2 (sum of the neighbours' degrees): no 4-node subgraph is enumerated.
 //
 // Only the aggregates the wanted keys read are collected (kKeyNeeds), and
-// nothing is stored per triangle: the memory is O(m) for the graph and the
-// edge triangle counts, O(n) scratch per thread, and the entries of the rows
-// being computed. Every large allocation goes through counted_allocate, so
+// nothing is stored per triangle: the memory is O(m) for the graph, the
+// edge triangle counts and the hubs' neighbourhood bitsets, O(n) scratch per
+// thread, and the entries of the rows being computed. Every large allocation goes through counted_allocate, so
 // running out of memory (or past the limit set by set_allocation_limit)
 // becomes a Python MemoryError, never an abort inside an OpenMP region.
 #include <pybind11/numpy.h>
@@ -292,11 +292,53 @@ struct ChunkSpan {
 struct Scratch {
   Vec<Acc> acc;
   Vec<std::uint8_t> seen;
-  Vec<i64> touched, ego;
+  Vec<i64> touched, ego, common_list;
+  Vec<std::uint64_t> common;  // N(u) & N(x) as a bitset, zero between pairs
   i64 epoch = 0;
 };
 
 enum class Mode { kEntries, kRowSums, kRowNnz };
+
+// Population count with the processor's instruction where it has one (the
+// build targets generic x86-64, whose software fallback is several times
+// slower); the loader picks the clone once.
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
+#define GRAPHREP_POPCOUNT_CLONES __attribute__((target_clones("popcnt", "default")))
+#else
+#define GRAPHREP_POPCOUNT_CLONES
+#endif
+
+// Hub bitsets: slot[v] >= 0 gives v's neighbourhood, words 64-bit words at
+// bits + slot[v] * words.
+struct HubBits {
+  const i64* slot;
+  const std::uint64_t* bits;
+  i64 words;
+  const std::uint64_t* of(i64 v) const { return slot[v] < 0 ? nullptr : bits + slot[v] * words; }
+};
+
+// Edges inside a node set S given as a bitset `set` and as its members
+// `members[0..size)`: every c in S counts its neighbours in S below it, by
+// a popcount of S & N(c) when c is a hub, else by scanning c's sorted list
+// up to c.
+GRAPHREP_POPCOUNT_CLONES
+i64 edges_inside(const i64* members, i64 size, const std::uint64_t* set, const HubBits& hubs, const i64* indptr,
+                 const i64* indices) {
+  i64 edges = 0;
+  for (i64 i = 0; i < size; ++i) {
+    const i64 c = members[i];
+    const std::uint64_t* bits_c = hubs.of(c);
+    if (bits_c != nullptr) {
+      const i64 last = c >> 6;
+      for (i64 word = 0; word < last; ++word) edges += __builtin_popcountll(set[word] & bits_c[word]);
+      edges += __builtin_popcountll(set[last] & bits_c[last] & ((std::uint64_t(1) << (c & 63)) - 1));
+    } else {
+      for (i64 q = indptr[c]; q < indptr[c + 1] && indices[q] < c; ++q)
+        edges += (set[indices[q] >> 6] >> (indices[q] & 63)) & 1;
+    }
+  }
+  return edges;
+}
 
 using IndexArray = py::array_t<i64, py::array::c_style | py::array::forcecast>;
 
@@ -489,7 +531,8 @@ class OrbitRows {
     if (need_d2_)
       for (i64 u = 0; u < n_; ++u)
         for (i64 p = indptr_[u]; p < indptr_[u + 1]; ++p) d2_[u] += deg_[indices_[p]];
-    if (!need_t_) return;
+    if (need_ec_) build_hub_bits();
+    if (!need_t_ && !need_ec_) return;
     t_.assign(indptr_[n_], 0);
     std::atomic<bool> failed{false};
 #pragma omp parallel num_threads(threads_)
@@ -527,6 +570,77 @@ class OrbitRows {
       }
   }
 
+  // Neighbourhood bitsets of the hubs, the nodes with d * 64 >= n, whose
+  // bitset (n / 8 bytes) is no larger than their adjacency list (8 d
+  // bytes): at most as much memory as the graph's indices.
+  void build_hub_bits() {
+    words_ = (n_ + 63) / 64;
+    hub_slot_.assign(n_, -1);
+    i64 hubs = 0;
+    for (i64 u = 0; u < n_; ++u)
+      if (deg_[u] * 64 >= n_) hub_slot_[u] = hubs++;
+    hub_bits_.assign(hubs * words_, 0);
+#pragma omp parallel for schedule(dynamic, 64) num_threads(threads_)
+    for (i64 u = 0; u < n_; ++u) {
+      if (hub_slot_[u] < 0) continue;
+      std::uint64_t* bits = hub_bits_.data() + hub_slot_[u] * words_;
+      for (i64 p = indptr_[u]; p < indptr_[u + 1]; ++p) bits[indices_[p] >> 6] |= std::uint64_t(1) << (indices_[p] & 63);
+    }
+  }
+
+  const std::uint64_t* hub_bits(i64 u) const {
+    return hub_slot_[u] < 0 ? nullptr : hub_bits_.data() + hub_slot_[u] * words_;
+  }
+
+  // Which way row u's EC is cheaper, judged from its edges' triangle
+  // counts: enumerating the edges (c, w) inside N(u) (each costs a scan of
+  // N(c), then a word per bitset word or per entry of N(w), then one per
+  // common neighbour of c and w, estimated by t(u, c)), or counting the
+  // edges inside N(u) & N(x) for each column x (each c in N(u) is in that
+  // set for each of its neighbours x, and costs min(words, d(c)) there).
+  bool ec_by_pairs(i64 u) const {
+    double by_edges = 0, by_pairs = 0;
+    for (i64 p = indptr_[u]; p < indptr_[u + 1]; ++p) {
+      const i64 c = indices_[p], dc = deg_[c], per_member = std::min(words_, dc);
+      by_edges += dc + 0.5 * t_[p] * (per_member + t_[p]);
+      by_pairs += (far_ ? dc : t_[p]) * (1.0 + 0.5 * per_member);
+    }
+    return by_pairs < by_edges;
+  }
+
+  // EC(u, x) = edges inside N(u) & N(x), the set built as a bitset (an AND
+  // of two hubs' bitsets, else the shorter side scanned against the other).
+  i64 ec_of_pair(i64 u, i64 x, const Acc* acc, Scratch& scratch) const {
+    const HubBits hubs{hub_slot_.data(), hub_bits_.data(), words_};
+    std::uint64_t* set = scratch.common.data();
+    i64* members = scratch.common_list.data();
+    i64 size = 0;
+    const std::uint64_t* bits_u = hubs.of(u);
+    const std::uint64_t* bits_x = hubs.of(x);
+    if (bits_u != nullptr && bits_x != nullptr) {
+      for (i64 word = 0; word < words_; ++word) {
+        std::uint64_t both = bits_u[word] & bits_x[word];
+        set[word] = both;
+        for (; both; both &= both - 1) members[size++] = word * 64 + __builtin_ctzll(both);
+      }
+    } else {
+      auto add = [&](i64 c) {
+        set[c >> 6] |= std::uint64_t(1) << (c & 63);
+        members[size++] = c;
+      };
+      if (bits_x != nullptr) {
+        for (i64 p = indptr_[u]; p < indptr_[u + 1]; ++p)
+          if ((bits_x[indices_[p] >> 6] >> (indices_[p] & 63)) & 1) add(indices_[p]);
+      } else {
+        for (i64 q = indptr_[x]; q < indptr_[x + 1]; ++q)
+          if (acc[indices_[q]].nbr == u) add(indices_[q]);
+      }
+    }
+    const i64 edges = edges_inside(members, size, set, hubs, indptr_, indices_);
+    for (i64 i = 0; i < size; ++i) set[members[i] >> 6] = 0;  // every nonzero word holds a member
+    return edges;
+  }
+
   Scratch& thread_scratch(int id) {
     Scratch& scratch = scratch_[id];
     if (scratch.acc.empty()) {
@@ -534,6 +648,10 @@ class OrbitRows {
       scratch.seen.assign(n_, 0);
       scratch.touched.resize(n_);
       scratch.ego.resize(n_);
+      if (need_ec_) {
+        scratch.common_list.resize(n_);
+        scratch.common.assign(words_, 0);
+      }
     }
     return scratch;
   }
@@ -579,9 +697,13 @@ class OrbitRows {
       }
     }
     // EC: each edge (c, w) inside N(u), taken from its larger end c, adds 1
-    // at every x in N(c) & N(w) (N(c) marked, N(w) scanned)
-    if (need_ec_) {
+    // at every x in N(c) & N(w): the AND of their bitsets when both are
+    // hubs (w is then one too: it is the smaller end), else N(w) scanned
+    // against c's bitset or against marks on N(c)
+    const bool pairs_ec = need_ec_ && ec_by_pairs(u);
+    if (need_ec_ && !pairs_ec) {
       i64* ego = scratch.ego.data();
+      const std::uint64_t* bits_u = far_ ? nullptr : hub_bits(u);
       for (i64 p = begin; p < end; ++p) {
         const i64 c = indices_[p];
         i64 found = 0;
@@ -590,13 +712,33 @@ class OrbitRows {
           if (acc[w].nbr == u && lower(w, c)) ego[found++] = w;
         }
         if (found == 0) continue;
+        const std::uint64_t* bits_c = hub_bits(c);
         const i64 epoch = ++scratch.epoch;
-        for (i64 q = indptr_[c]; q < indptr_[c + 1]; ++q) acc[indices_[q]].mark = epoch;
+        if (bits_c == nullptr)
+          for (i64 q = indptr_[c]; q < indptr_[c + 1]; ++q) acc[indices_[q]].mark = epoch;
         for (i64 i = 0; i < found; ++i) {
           const i64 w = ego[i];
-          for (i64 r = indptr_[w]; r < indptr_[w + 1]; ++r) {
-            Acc& a = acc[indices_[r]];
-            a.ec += a.mark == epoch && (far_ || a.nbr == u);
+          const std::uint64_t* bits_w = hub_bits(w);
+          if (bits_w != nullptr) {
+            for (i64 word = 0; word < words_; ++word) {
+              std::uint64_t common = bits_c[word] & bits_w[word] & (bits_u ? bits_u[word] : ~std::uint64_t(0));
+              while (common) {
+                Acc& a = acc[word * 64 + __builtin_ctzll(common)];
+                a.ec += bits_u != nullptr || far_ || a.nbr == u;
+                common &= common - 1;
+              }
+            }
+          } else if (bits_c != nullptr) {
+            for (i64 r = indptr_[w]; r < indptr_[w + 1]; ++r) {
+              const i64 x = indices_[r];
+              Acc& a = acc[x];
+              a.ec += ((bits_c[x >> 6] >> (x & 63)) & 1) && (far_ || a.nbr == u);
+            }
+          } else {
+            for (i64 r = indptr_[w]; r < indptr_[w + 1]; ++r) {
+              Acc& a = acc[indices_[r]];
+              a.ec += a.mark == epoch && (far_ || a.nbr == u);
+            }
           }
         }
       }
@@ -640,8 +782,12 @@ class OrbitRows {
         ++emitted;
       }
     };
+    // with pairs_ec, EC is counted per column here; it is 0 below 2 common
+    // neighbours (when k is collected)
+    const bool k_known = wedge_all_ || wedge_near_;
     auto stats = [&](i64 v) {
-      const Acc& a = acc[v];
+      Acc& a = acc[v];
+      if (pairs_ec && (!k_known || a.k >= 2)) a.ec = ec_of_pair(u, v, acc, scratch);
       return PairStats{deg_[u], deg_[v], a.k, a.sd, a.su, a.sv, a.ec, a.a3, tri_[u], tri_[v], d2_[u], d2_[v]};
     };
     auto reset = [&](i64 v) {
@@ -691,7 +837,9 @@ class OrbitRows {
   IndexArray indptr_array_, indices_array_;  // the caller's arrays, kept alive, not copied
   const i64* indptr_;
   const i64* indices_;
-  Vec<i64> deg_, t_, tri_, d2_;
+  Vec<i64> deg_, t_, tri_, d2_, hub_slot_;
+  Vec<std::uint64_t> hub_bits_;
+  i64 words_ = 0;
   std::array<bool, kNumKeys> wanted_{};
   i64 n_ = 0;
   bool counts_only_;

@@ -123,11 +123,13 @@ def compute_prepared(g, selected: list[int], budget: int, engine, guess, held: i
             pieces.append(piece)
             bar.update(piece.u1 - piece.u0)
     pieces.sort(key=lambda piece: piece.u0)
-    row_stat = np.concatenate([piece.row_stat for piece in pieces])
     matrices = {}
     for index in selected:
+        # from the pieces' entry counts: no second n x 28 table
         indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(row_stat[:, index], out=indptr[1:])
+        for piece in pieces:
+            indptr[piece.u0 + 1:piece.u1 + 1] = piece.row_stat[:, index]
+        np.cumsum(indptr, out=indptr)
         cols, vals = _gather(pieces, index, int(indptr[-1]))
         matrices[ORBIT_ADJACENCY_KEYS[index]] = sp.csr_array((vals, cols, indptr), shape=(n, n))
     return OrbitAdjacency(matrices, g.node_ids, engine.name)

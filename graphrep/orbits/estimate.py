@@ -159,21 +159,35 @@ def estimate_with(engine, g: CSRGraph, selected: list[int], *, seed: int = 0,
     sample_seconds = time.perf_counter() - clock
     every_row = size >= n
     nnz, high, exact = {}, {}, set()
+    # keys share one of four per-row bounds: their sums are taken once, and
+    # row_entries is one pass per bound (a pass over n per key is most of the
+    # estimate's time on large sparse graphs)
+    totals, sampled_totals, weights = {}, {}, {}
     row_entries = np.zeros(n, dtype=np.float64)
     for index in selected:
         key = ORBIT_ADJACENCY_KEYS[index]
         bound = bounds.of_key(index)
-        high[key] = int(bound.sum())
+        kind = id(bound)
+        if kind not in totals:
+            totals[kind], sampled_totals[kind], weights[kind] = int(bound.sum()), int(bound[rows].sum()), 0.0
+        high[key] = totals[kind]
         if every_row or index == 0:
             nnz[key] = int(counted[:, index].sum()) if every_row else 2 * m
             exact.add(key)
-            row_entries += counted[:, index] if every_row else bound
+            if every_row:
+                row_entries += counted[:, index]
+            else:
+                weights[kind] += 1.0
             continue
-        sampled_bound = int(bound[rows].sum())
         sampled = int(counted[:, index].sum())
-        ratio = sampled / sampled_bound if sampled_bound else 0.0
+        ratio = sampled / sampled_totals[kind] if sampled_totals[kind] else 0.0
         nnz[key] = min(high[key], int(round(ratio * high[key])))
-        row_entries += ratio * bound
+        weights[kind] += ratio
+    for index in selected:
+        bound = bounds.of_key(index)
+        weight = weights.pop(id(bound), 0.0)
+        if weight:
+            row_entries += weight * bound
     flags = engine.flags
     cost = _row_cost(g, bounds, flags)
     scale = float(cost.sum()) / max(float(cost[rows].sum()), 1.0)
@@ -216,11 +230,20 @@ def base_bytes(g: CSRGraph, flags: int, threads: int, backend: str) -> int:
     """Bytes a computation holds besides output: the graph, the kernel's
     per-graph arrays (degrees, triangles, neighbour degree sums, edge
     triangle counts when read) and per-thread scratch (a 64-byte
-    accumulator, a mark and two index lists per node)."""
+    accumulator, a mark and two index lists per node). For EC the C++ core
+    also keeps the edge triangle counts, the neighbourhood bitsets of the
+    hubs (nodes with ``64 d >= n``) and a third index list and a bitset per
+    thread."""
     n, stored = g.num_nodes, int(g.indices.shape[0])
     graph = graph_bytes(g)
-    kernel = 24 * n + (8 * stored if flags & F_T else 0)
+    ec_cpp = backend == "cpp" and bool(flags & F_EC)
+    kernel = 24 * n + (8 * stored if flags & F_T or ec_cpp else 0)
     scratch = threads * (64 + 1 + 16) * n
+    if ec_cpp:
+        words = (n + 63) // 64
+        hubs = int(np.count_nonzero(g.degrees.astype(np.int64) * 64 >= n))
+        kernel += 8 * n + 8 * words * hubs
+        scratch += threads * (8 * n + 8 * words)
     return graph + kernel + scratch + (8 * n if backend == "numba" else 0)
 
 

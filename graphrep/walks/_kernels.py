@@ -55,16 +55,30 @@ def unit(bits):
     return np.float64(bits >> _S11) * _UNIT
 
 
+@numba.njit(inline="always", cache=True)
+def _block_buffers(block, num_walks, walk_length):
+    """Block ``block``'s first walk, its walks' stream states and its
+    step-major buffer ``steps[walk_length + 1, walks]``: the walks of a block
+    advance together, in cache."""
+    lo = block * _BLOCK
+    size = min(lo + _BLOCK, num_walks) - lo
+    return lo, size, np.empty(size, dtype=np.uint64), np.empty((walk_length + 1, size), dtype=np.int64)
+
+
+@numba.njit(inline="always", cache=True)
+def _store_block(steps, out, lo):
+    """Copies a block's step-major buffer into its rows of ``out``."""
+    for i in range(steps.shape[1]):
+        for step in range(steps.shape[0]):
+            out[lo + i, step] = steps[step, i]
+
+
 @numba.njit(parallel=True, cache=True)
 def uniform_walks(indptr, indices, start, walk_length, key, out):
     num_walks = start.shape[0]
     num_blocks = (num_walks + _BLOCK - 1) // _BLOCK
     for block in numba.prange(num_blocks):
-        lo = block * _BLOCK
-        size = min(lo + _BLOCK, num_walks) - lo
-        states = np.empty(size, dtype=np.uint64)
-        # step-major buffer: the walks of a block advance together, in cache
-        steps = np.empty((walk_length + 1, size), dtype=np.int64)
+        lo, size, states, steps = _block_buffers(block, num_walks, walk_length)
         for i in range(size):
             states[i] = stream_state(key, lo + i)
             steps[0, i] = start[lo + i]
@@ -78,9 +92,7 @@ def uniform_walks(indptr, indices, start, walk_length, key, out):
                     states[i] = state
                     node = indices[begin + below(bits, degree)]
                 steps[step, i] = node
-        for i in range(size):
-            for step in range(walk_length + 1):
-                out[lo + i, step] = steps[step, i]
+        _store_block(steps, out, lo)
     return out
 
 
@@ -105,62 +117,70 @@ def node2vec_walks(indptr, indices, start, walk_length, p, q, key, out):
     """Second-order walks by rejection sampling against a folded envelope:
     every neighbour gets mass ``bound = max(1, 1/q)`` and the previous node
     gets ``max(1/p, bound)``, so a return step never needs a rejection and
-    a membership search runs only when the acceptance test is undecided."""
+    a membership search runs only when the acceptance test is undecided.
+    Like :func:`uniform_walks`, a thread steps a block of walks together so
+    their independent memory reads overlap; each walk keeps its own stream,
+    so the walks do not depend on the blocking."""
     inv_p = 1.0 / p
     inv_q = 1.0 / q
     bound = max(1.0, inv_q)
     return_mass = max(inv_p, bound)
     extra = return_mass - bound
     low = min(1.0, inv_q) / bound
-    for w in numba.prange(start.shape[0]):
-        state = stream_state(key, w)
-        node = start[w]
-        out[w, 0] = node
-        begin = indptr[node]
-        degree = indptr[node + 1] - begin
-        if degree == 0:
-            for step in range(1, walk_length + 1):
-                out[w, step] = node
-            continue
-        state, bits = next_u64(state)
-        previous = node
-        node = indices[begin + below(bits, degree)]
-        out[w, 1] = node
-        for step in range(2, walk_length + 1):
+    num_walks = start.shape[0]
+    num_blocks = (num_walks + _BLOCK - 1) // _BLOCK
+    for block in numba.prange(num_blocks):
+        lo, size, states, steps = _block_buffers(block, num_walks, walk_length)
+        # the first step is uniform: there is no previous node yet
+        for i in range(size):
+            state = stream_state(key, lo + i)
+            node = start[lo + i]
+            steps[0, i] = node
             begin = indptr[node]
             degree = indptr[node + 1] - begin
-            if degree == 0:  # a sink of a directed CSR (never in an undirected graph) holds
-                previous = node
-                out[w, step] = node
-                continue
-            mass = degree * bound + extra
-            prev_begin = indptr[previous]
-            prev_end = indptr[previous + 1]
-            while True:
+            if degree > 0:
                 state, bits = next_u64(state)
-                draw = unit(bits) * mass
-                if draw >= degree * bound:
-                    candidate = previous
-                    break
-                candidate = indices[begin + min(np.int64(draw / bound), degree - 1)]
-                if candidate == previous:
-                    if inv_p >= return_mass:
-                        break
-                    state, bits = next_u64(state)
-                    if unit(bits) * return_mass < inv_p:
-                        break
+                node = indices[begin + below(bits, degree)]
+            steps[1, i] = node
+            states[i] = state
+        for step in range(2, walk_length + 1):
+            for i in range(size):
+                node = steps[step - 1, i]
+                begin = indptr[node]
+                degree = indptr[node + 1] - begin
+                if degree == 0:  # an isolated start, or a sink of a directed CSR, holds
+                    steps[step, i] = node
                     continue
-                state, bits = next_u64(state)
-                accept = unit(bits)
-                if accept < low:
-                    break
-                # Undecided: the weight is 1 for a common neighbour, 1/q otherwise.
-                weight = 1.0 if _is_neighbor(indices, prev_begin, prev_end, candidate) else inv_q
-                if accept * bound < weight:
-                    break
-            previous = node
-            node = candidate
-            out[w, step] = node
+                previous = steps[step - 2, i]
+                state = states[i]
+                mass = degree * bound + extra
+                prev_begin = indptr[previous]
+                prev_end = indptr[previous + 1]
+                while True:
+                    state, bits = next_u64(state)
+                    draw = unit(bits) * mass
+                    if draw >= degree * bound:
+                        candidate = previous
+                        break
+                    candidate = indices[begin + min(np.int64(draw / bound), degree - 1)]
+                    if candidate == previous:
+                        if inv_p >= return_mass:
+                            break
+                        state, bits = next_u64(state)
+                        if unit(bits) * return_mass < inv_p:
+                            break
+                        continue
+                    state, bits = next_u64(state)
+                    accept = unit(bits)
+                    if accept < low:
+                        break
+                    # Undecided: the weight is 1 for a common neighbour, 1/q otherwise.
+                    weight = 1.0 if _is_neighbor(indices, prev_begin, prev_end, candidate) else inv_q
+                    if accept * bound < weight:
+                        break
+                states[i] = state
+                steps[step, i] = candidate
+        _store_block(steps, out, lo)
     return out
 
 

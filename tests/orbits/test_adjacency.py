@@ -8,7 +8,7 @@ from graphrep.orbits import ORBIT_ADJACENCY_KEYS, orbit_adjacency, orbit_counts
 from graphrep.orbits.brute import orbit_adjacency_brute, orbit_counts_brute
 from graphrep.orbits.keys import GRAPHLET_OF_ORBIT, GRAPHLET_SIZE
 
-from .conftest import BACKENDS, assert_same
+from .conftest import BACKENDS, assert_same, disjoint_union
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +131,22 @@ def test_real_graphs_square_identity_and_orbit_count_row_sums(shared_data, datas
     others = np.array([GRAPHLET_SIZE[GRAPHLET_OF_ORBIT[o]] - 1 for o in range(15)])
     np.testing.assert_array_equal(sums, counts * others)
     np.testing.assert_array_equal(counts[:, 0], graph.degrees)
+
+
+@pytest.mark.parametrize("keys", [None, ["h2_o12_o12"], ["h1_o14_o14"], ["h1_o13_o13", "h1_o14_o14"]])
+def test_hub_bitset_paths_match_the_numba_kernel(keys):
+    """Graphs whose nodes of degree >= n / 64 (hubs) get neighbourhood
+    bitsets in the C++ core: dense parts count EC per column, stars and
+    sparse parts per edge; the Numba kernel has neither."""
+    if "cpp" not in BACKENDS:
+        pytest.skip("the C++ core is not built")
+    hub_on_clique = nx.complete_graph(5)  # rows of degree 5 (not hubs here) beside a hub of degree 8
+    hub_on_clique.add_edges_from([(5, v) for v in range(5)] + [(5, 6), (5, 7), (5, 8)])
+    graph = disjoint_union([nx.gnp_random_graph(90, 0.35, seed=4), nx.complete_graph(12), nx.star_graph(40),
+                            nx.barabasi_albert_graph(150, 2, seed=5), nx.gnp_random_graph(40, 0.8, seed=6),
+                            nx.complete_graph(5), nx.wheel_graph(8), hub_on_clique])
+    assert -(-graph.number_of_nodes() // 64) == 6  # hubs: degree >= 6
+    assert_same(orbit_adjacency(graph, backend="cpp", keys=keys), orbit_adjacency(graph, backend="numba", keys=keys))
+    small = nx.gnp_random_graph(30, 0.5, seed=7)  # every node a hub
+    assert_same(orbit_adjacency(small, backend="cpp", keys=keys), orbit_adjacency_brute(small) if keys is None
+                else orbit_adjacency(small, backend="numba", keys=keys))
