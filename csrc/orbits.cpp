@@ -297,7 +297,7 @@ struct Scratch {
   i64 epoch = 0;
 };
 
-enum class Mode { kEntries, kRowSums, kRowNnz };
+enum class Mode { kEntries, kRowNnz };
 
 // Population count with the processor's instruction where it has one (the
 // build targets generic x86-64, whose software fallback is several times
@@ -345,12 +345,11 @@ using IndexArray = py::array_t<i64, py::array::c_style | py::array::forcecast>;
 class OrbitRows {
  public:
   OrbitRows(IndexArray indptr, IndexArray indices, py::array_t<bool, py::array::c_style | py::array::forcecast> wanted,
-            bool need_a3, bool counts_only, int threads)
+            bool need_a3, int threads)
       : indptr_array_(std::move(indptr)),
         indices_array_(std::move(indices)),
         indptr_(indptr_array_.data()),
         indices_(indices_array_.data()),
-        counts_only_(counts_only),
         threads_(thread_count(threads)) {
     if (wanted.size() != kNumKeys) throw std::invalid_argument("wanted must have 28 entries");
     std::copy(wanted.data(), wanted.data() + kNumKeys, wanted_.begin());
@@ -435,7 +434,6 @@ class OrbitRows {
  private:
   py::tuple compute_rows(i64 u0, i64 u1, i64 max_entries) {
     const i64 rows = u1 - u0;
-    const Mode mode = counts_only_ ? Mode::kRowSums : Mode::kEntries;
     py::array_t<i64> row_stat({rows, static_cast<i64>(kNumKeys)});
     i64* stat = row_stat.mutable_data();
     std::fill(stat, stat + rows * kNumKeys, 0);
@@ -465,7 +463,7 @@ class OrbitRows {
             for (int key = 0; key < kNumKeys; ++key) span.begin[key] = span.end[key] = out.keys[key].size();
             const i64 last = std::min(u1, span.first + chunk);
             for (i64 u = span.first; u < last && !stop.load(); ++u) {
-              const i64 emitted = row(u, scratch, stat + (u - u0) * kNumKeys, out, mode);
+              const i64 emitted = row(u, scratch, stat + (u - u0) * kNumKeys, out, Mode::kEntries);
               span.done = u + 1;
               for (int key = 0; key < kNumKeys; ++key) span.end[key] = out.keys[key].size();
               if (max_entries >= 0 && held.fetch_add(emitted) + emitted >= max_entries) stop = true;
@@ -772,10 +770,6 @@ class OrbitRows {
     auto emit = [&](int key, i64 v) {
       const i64 value = vals[key];
       if (value == 0 || !wanted_[key]) return;
-      if (mode == Mode::kRowSums) {
-        stat[key] += value;
-        return;
-      }
       stat[key] += 1;
       if (mode == Mode::kEntries) {
         out.keys[key].push(v, value);
@@ -842,7 +836,6 @@ class OrbitRows {
   i64 words_ = 0;
   std::array<bool, kNumKeys> wanted_{};
   i64 n_ = 0;
-  bool counts_only_;
   bool far_ = false, wedge_all_ = false, wedge_near_ = false, need_t_ = false, need_ec_ = false;
   bool need_tri_ = false, need_d2_ = false, a3_far_ = false, a3_near_ = false;
   int threads_;
@@ -863,10 +856,8 @@ void register_orbits(py::module_& m) {
   py::class_<OrbitRows>(m, "OrbitRows",
                         "Precomputed triangle counts of a CSR graph; calling it with (u0, u1) returns "
                         "rows u0..u1-1 of the wanted orbit adjacency matrices.")
-      .def(py::init<IndexArray, IndexArray, py::array_t<bool, py::array::c_style | py::array::forcecast>, bool, bool,
-                    int>(),
-           py::arg("indptr"), py::arg("indices"), py::arg("wanted"), py::arg("need_a3"), py::arg("counts_only"),
-           py::arg("threads"))
+      .def(py::init<IndexArray, IndexArray, py::array_t<bool, py::array::c_style | py::array::forcecast>, bool, int>(),
+           py::arg("indptr"), py::arg("indices"), py::arg("wanted"), py::arg("need_a3"), py::arg("threads"))
       .def("__call__", &OrbitRows::operator(), py::arg("u0"), py::arg("u1"))
       .def("compute", &OrbitRows::compute, py::arg("u0"), py::arg("u1"), py::arg("max_entries"))
       .def("row_nnz", &OrbitRows::row_nnz, py::arg("rows"));
