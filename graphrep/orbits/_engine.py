@@ -93,11 +93,16 @@ class Piece(NamedTuple):
         return sum(int(c.shape[0]) for c in self.cols)
 
 
-def make_engine(g: CSRGraph, wanted: np.ndarray, *, backend: str = "auto", num_threads: int | None = None):
+def make_engine(g: CSRGraph, wanted: np.ndarray, *, backend: str = "auto", num_threads: int | None = None,
+                sample: np.ndarray | None = None):
+    """The kernel for ``g`` and the ``wanted`` keys. ``sample``: the only
+    rows it will count (``row_nnz``), so that the C++ core precomputes the
+    edge triangle counts near them alone; such an engine refuses
+    ``compute``. (The Numba engine precomputes for every row either way.)"""
     name, core = choose_backend(backend)
     threads = thread_count(num_threads, core)
     if name == "cpp":
-        return CppEngine(core, g, wanted, threads)
+        return CppEngine(core, g, wanted, threads, sample)
     return NumbaEngine(g, wanted, threads)
 
 
@@ -120,10 +125,11 @@ def _split(ranges: np.ndarray, row_stat: np.ndarray, cols, vals, u0: int) -> lis
 class CppEngine:
     name = "cpp"
 
-    def __init__(self, core, g: CSRGraph, wanted: np.ndarray, threads: int):
+    def __init__(self, core, g: CSRGraph, wanted: np.ndarray, threads: int, sample: np.ndarray | None = None):
         self.g, self.wanted, self.threads = g, wanted, threads
         self.flags = kernel_flags(wanted)
-        self.rows = core.OrbitRows(g.indptr, g.indices, wanted, needs_a3(wanted), threads)
+        rows = None if sample is None else np.ascontiguousarray(sample, dtype=np.int64)
+        self.rows = core.OrbitRows(g.indptr, g.indices, wanted, needs_a3(wanted), threads, rows)
 
     def compute(self, u0: int, u1: int, max_entries: int = -1) -> list[Piece]:
         ranges, row_stat, cols, vals = self.rows.compute(u0, u1, max_entries)
