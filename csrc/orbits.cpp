@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -297,7 +298,7 @@ struct Scratch {
   i64 epoch = 0;
 };
 
-enum class Mode { kEntries, kRowSums, kRowNnz };
+enum class Mode { kEntries, kRowNnz };
 
 // Population count with the processor's instruction where it has one (the
 // build targets generic x86-64, whose software fallback is several times
@@ -344,13 +345,16 @@ using IndexArray = py::array_t<i64, py::array::c_style | py::array::forcecast>;
 
 class OrbitRows {
  public:
+  // `rows`: None, or the only rows this instance will compute (row_nnz
+  // alone), so that the edge triangle counts are needed only on the edges
+  // of those rows and of their neighbours (a sample costs O(its
+  // neighbourhood), not O(graph)).
   OrbitRows(IndexArray indptr, IndexArray indices, py::array_t<bool, py::array::c_style | py::array::forcecast> wanted,
-            bool need_a3, bool counts_only, int threads)
+            bool need_a3, int threads, py::object rows)
       : indptr_array_(std::move(indptr)),
         indices_array_(std::move(indices)),
         indptr_(indptr_array_.data()),
         indices_(indices_array_.data()),
-        counts_only_(counts_only),
         threads_(thread_count(threads)) {
     if (wanted.size() != kNumKeys) throw std::invalid_argument("wanted must have 28 entries");
     std::copy(wanted.data(), wanted.data() + kNumKeys, wanted_.begin());
@@ -372,6 +376,14 @@ class OrbitRows {
     need_ec_ = needs & kEc;
     need_tri_ = needs & kTri;
     need_d2_ = needs & kD2;
+    if (!rows.is_none()) {
+      IndexArray only = rows.cast<IndexArray>();
+      only_rows_.assign(only.data(), only.data() + only.size());
+      std::sort(only_rows_.begin(), only_rows_.end());
+      for (i64 u : only_rows_)
+        if (u < 0 || u >= n_) throw std::out_of_range("row outside the graph");
+      restricted_ = true;
+    }
     try {
       py::gil_scoped_release release;
       precompute();
@@ -396,6 +408,7 @@ class OrbitRows {
   // entries in row order over the ranges.
   py::tuple compute(i64 u0, i64 u1, i64 max_entries) {
     if (u0 < 0 || u1 > n_ || u0 > u1) throw std::out_of_range("row range outside the graph");
+    if (restricted_) throw std::logic_error("built for the rows of a sample only: use row_nnz on them");
     try {
       return compute_rows(u0, u1, max_entries);
     } catch (const std::bad_alloc&) {
@@ -405,19 +418,30 @@ class OrbitRows {
     }
   }
 
+  double near_seconds() const { return near_seconds_; }
+
   // Exact number of entries of each key in each of `rows` (nothing stored).
   py::array_t<i64> row_nnz(IndexArray rows) {
     const i64 count = static_cast<i64>(rows.size());
     const i64* row_ids = rows.data();
-    for (i64 i = 0; i < count; ++i)
+    for (i64 i = 0; i < count; ++i) {
       if (row_ids[i] < 0 || row_ids[i] >= n_) throw std::out_of_range("row outside the graph");
+      if (restricted_ && !std::binary_search(only_rows_.begin(), only_rows_.end(), row_ids[i]))
+        throw std::out_of_range("row outside the rows this instance was built for");
+    }
+    // a thread's first row costs O(n) (its scratch is set up), so a small
+    // sample runs on as many threads as its wedges are multiples of n
+    i64 work = 0;
+    for (i64 i = 0; i < count; ++i)
+      for (i64 p = indptr_[row_ids[i]]; p < indptr_[row_ids[i] + 1]; ++p) work += 1 + deg_[indices_[p]];
+    const int threads = static_cast<int>(std::clamp<i64>(work / std::max<i64>(n_, 1), 1, threads_));
     py::array_t<i64> result({count, static_cast<i64>(kNumKeys)});
     i64* stat = result.mutable_data();
     std::fill(stat, stat + count * kNumKeys, 0);
     std::atomic<bool> failed{false};
     {
       py::gil_scoped_release release;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
       for (i64 i = 0; i < count; ++i) {
         if (failed.load()) continue;
         try {
@@ -435,7 +459,6 @@ class OrbitRows {
  private:
   py::tuple compute_rows(i64 u0, i64 u1, i64 max_entries) {
     const i64 rows = u1 - u0;
-    const Mode mode = counts_only_ ? Mode::kRowSums : Mode::kEntries;
     py::array_t<i64> row_stat({rows, static_cast<i64>(kNumKeys)});
     i64* stat = row_stat.mutable_data();
     std::fill(stat, stat + rows * kNumKeys, 0);
@@ -465,7 +488,7 @@ class OrbitRows {
             for (int key = 0; key < kNumKeys; ++key) span.begin[key] = span.end[key] = out.keys[key].size();
             const i64 last = std::min(u1, span.first + chunk);
             for (i64 u = span.first; u < last && !stop.load(); ++u) {
-              const i64 emitted = row(u, scratch, stat + (u - u0) * kNumKeys, out, mode);
+              const i64 emitted = row(u, scratch, stat + (u - u0) * kNumKeys, out, Mode::kEntries);
               span.done = u + 1;
               for (int key = 0; key < kNumKeys; ++key) span.end[key] = out.keys[key].size();
               if (max_entries >= 0 && held.fetch_add(emitted) + emitted >= max_entries) stop = true;
@@ -534,6 +557,13 @@ class OrbitRows {
     if (need_ec_) build_hub_bits();
     if (!need_t_ && !need_ec_) return;
     t_.assign(indptr_[n_], 0);
+    if (restricted_) {
+      const auto started = std::chrono::steady_clock::now();
+      if (precompute_near_rows()) {
+        near_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        return;
+      }
+    }
     std::atomic<bool> failed{false};
 #pragma omp parallel num_threads(threads_)
     {
@@ -568,6 +598,64 @@ class OrbitRows {
         for (i64 p = indptr_[u]; p < indptr_[u + 1]; ++p) tri_[u] += t_[p];
         tri_[u] /= 2;  // each triangle at u is seen from both of its edges at u
       }
+  }
+
+  // t on the edges that the rows of only_rows_ read: those of the rows and
+  // of their neighbours, each by a merge of the two sorted lists; tri
+  // (read at the rows and their neighbours) from them. Returns false, having
+  // done nothing, where the pass over every edge costs less (a sample whose
+  // neighbourhood holds the hubs).
+  bool precompute_near_rows() {
+    Vec<std::uint8_t> near(n_, 0);
+    Vec<i64> nodes;
+    for (i64 u : only_rows_) {
+      if (!near[u]) nodes.push_back(u);
+      near[u] = 1;
+      for (i64 p = indptr_[u]; p < indptr_[u + 1]; ++p)
+        if (!near[indices_[p]]) {
+          near[indices_[p]] = 1;
+          nodes.push_back(indices_[p]);
+        }
+    }
+    const i64 count = static_cast<i64>(nodes.size());
+    // merges: d(x) + d(c) per edge (x, c) here; the full pass: d(u) to mark
+    // N(u), then d(c) per neighbour c below u
+    i64 by_merge = 0, by_all = 0;
+    for (i64 x : nodes)
+      for (i64 p = indptr_[x]; p < indptr_[x + 1]; ++p) by_merge += deg_[x] + deg_[indices_[p]];
+    for (i64 u = 0; u < n_ && by_all < by_merge; ++u) {
+      by_all += deg_[u];
+      for (i64 p = indptr_[u]; p < indptr_[u + 1]; ++p)
+        if (lower(indices_[p], u)) by_all += deg_[indices_[p]];
+    }
+    if (by_all < by_merge) return false;
+#pragma omp parallel for schedule(dynamic, 64) num_threads(threads_)
+    for (i64 i = 0; i < count; ++i) {
+      const i64 x = nodes[i];
+      for (i64 p = indptr_[x]; p < indptr_[x + 1]; ++p) {
+        const i64 c = indices_[p];
+        const i64 *a = indices_ + indptr_[x], *a_end = indices_ + indptr_[x + 1];
+        const i64 *b = indices_ + indptr_[c], *b_end = indices_ + indptr_[c + 1];
+        i64 common = 0;
+        while (a < a_end && b < b_end) {
+          if (*a < *b) {
+            ++a;
+          } else if (*b < *a) {
+            ++b;
+          } else {
+            ++common;
+            ++a;
+            ++b;
+          }
+        }
+        t_[p] = common;
+      }
+      if (need_tri_) {
+        for (i64 p = indptr_[x]; p < indptr_[x + 1]; ++p) tri_[x] += t_[p];
+        tri_[x] /= 2;
+      }
+    }
+    return true;
   }
 
   // Neighbourhood bitsets of the hubs, the nodes with d * 64 >= n, whose
@@ -772,10 +860,6 @@ class OrbitRows {
     auto emit = [&](int key, i64 v) {
       const i64 value = vals[key];
       if (value == 0 || !wanted_[key]) return;
-      if (mode == Mode::kRowSums) {
-        stat[key] += value;
-        return;
-      }
       stat[key] += 1;
       if (mode == Mode::kEntries) {
         out.keys[key].push(v, value);
@@ -842,7 +926,9 @@ class OrbitRows {
   i64 words_ = 0;
   std::array<bool, kNumKeys> wanted_{};
   i64 n_ = 0;
-  bool counts_only_;
+  std::vector<i64> only_rows_;  // with restricted_, the rows row_nnz may be asked for (sorted)
+  bool restricted_ = false;
+  double near_seconds_ = 0;     // with restricted_, the time precompute_near_rows took
   bool far_ = false, wedge_all_ = false, wedge_near_ = false, need_t_ = false, need_ec_ = false;
   bool need_tri_ = false, need_d2_ = false, a3_far_ = false, a3_near_ = false;
   int threads_;
@@ -863,11 +949,13 @@ void register_orbits(py::module_& m) {
   py::class_<OrbitRows>(m, "OrbitRows",
                         "Precomputed triangle counts of a CSR graph; calling it with (u0, u1) returns "
                         "rows u0..u1-1 of the wanted orbit adjacency matrices.")
-      .def(py::init<IndexArray, IndexArray, py::array_t<bool, py::array::c_style | py::array::forcecast>, bool, bool,
-                    int>(),
-           py::arg("indptr"), py::arg("indices"), py::arg("wanted"), py::arg("need_a3"), py::arg("counts_only"),
-           py::arg("threads"))
+      .def(py::init<IndexArray, IndexArray, py::array_t<bool, py::array::c_style | py::array::forcecast>, bool, int,
+                    py::object>(),
+           py::arg("indptr"), py::arg("indices"), py::arg("wanted"), py::arg("need_a3"), py::arg("threads"),
+           py::arg("rows") = py::none())
       .def("__call__", &OrbitRows::operator(), py::arg("u0"), py::arg("u1"))
       .def("compute", &OrbitRows::compute, py::arg("u0"), py::arg("u1"), py::arg("max_entries"))
-      .def("row_nnz", &OrbitRows::row_nnz, py::arg("rows"));
+      .def("row_nnz", &OrbitRows::row_nnz, py::arg("rows"))
+      .def_property_readonly("near_seconds", &OrbitRows::near_seconds,
+                             "Built for a sample: seconds spent on the triangle counts near its rows (else 0).");
 }

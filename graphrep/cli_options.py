@@ -7,7 +7,8 @@ Subcommand modules call :func:`add_graph_input` and
 :func:`check_output_options` then :func:`read_graph_input` at the start of
 their ``run``, so every command reads input, names it and fails on it the
 same way, and refuses a bad destination before any work (``--keys`` of orbit adjacency
-matrices: :func:`parse_orbit_keys`). They print their summary with
+matrices: :func:`parse_orbit_keys`). ``-o`` is a local path, or for an
+output folder also an fsspec URL, passed on as written. They print their summary with
 :func:`print_summary` (silent under ``-q``), state times with
 :func:`format_seconds` (compilation of the Numba kernels apart, measured
 with :func:`graphrep.utils.numba_compile_clock`), write single files with
@@ -21,7 +22,7 @@ import math
 from pathlib import Path
 
 from graphrep.graph import CSRGraph, as_graph
-from graphrep.io import check_output_target, remove_stale_partials
+from graphrep.io import check_output_target, is_url, local_path, remove_stale_partials
 from graphrep.utils import is_quiet
 
 __all__ = ["add_graph_input", "add_output_options", "check_output_options", "read_graph_input", "print_summary",
@@ -46,9 +47,25 @@ def add_graph_input(parser: argparse.ArgumentParser) -> None:
                              "every id is one, else strings; a non-integer number such as 1.5 is an error)")
 
 
-def add_output_options(parser: argparse.ArgumentParser, *, metavar: str = "OUT", help: str = "output path") -> None:
-    """Adds ``-o/--out`` (required) and ``--overwrite``."""
-    parser.add_argument("-o", "--out", required=True, type=Path, metavar=metavar, help=help)
+def add_output_options(parser: argparse.ArgumentParser, *, metavar: str = "OUT", help: str = "output path",
+                       urls: bool = False) -> None:
+    """Adds ``-o/--out`` (required) and ``--overwrite``.
+
+    ``-o`` is a ``Path``. With ``urls`` (an output folder written through
+    fsspec), a URL (``scheme://...``, ``file://`` included) is kept as the
+    string given, for the writer to open; without, a ``file://`` URL becomes
+    the path it names and any other URL is a usage error."""
+    def target(text: str) -> Path | str:
+        if not is_url(text):
+            return Path(text)
+        if urls:
+            return text
+        local = local_path(text)
+        if local is None:
+            raise argparse.ArgumentTypeError(f"{text} is a URL, but {metavar} is a single local file: give a path")
+        return local
+
+    parser.add_argument("-o", "--out", required=True, type=target, metavar=metavar, help=help)
     parser.add_argument("--overwrite", action="store_true",
                         help=f"replace {metavar} if it is a previous graphrep output")
 
@@ -62,8 +79,9 @@ def check_output_options(args: argparse.Namespace, *, folder: bool = True) -> No
     before this run starts. ``folder=False``: ``-o`` names a single file."""
     inputs = [args.input] if getattr(args, "input", None) else []
     check_output_target(args.out, overwrite=args.overwrite, inputs=inputs, folder=folder)
-    if folder:
-        remove_stale_partials(args.out)
+    local = local_path(args.out)
+    if folder and local is not None:
+        remove_stale_partials(local)
 
 
 def read_graph_input(args: argparse.Namespace) -> tuple[CSRGraph, str]:

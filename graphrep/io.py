@@ -41,8 +41,8 @@ import scipy.sparse as sp
 from graphrep._edgelist import read_edge_list
 
 __all__ = ["read_edge_list", "atomic_directory", "check_output_target", "is_graphrep_output", "remove_stale_partials",
-           "write_matrix", "Terminated", "request_termination", "termination_requested", "MATRIX_FORMATS",
-           "PARTIAL_MARKER"]
+           "is_url", "local_path", "output_filesystem", "write_matrix", "Terminated", "request_termination",
+           "termination_requested", "MATRIX_FORMATS", "PARTIAL_MARKER"]
 
 logger = logging.getLogger(__name__)
 
@@ -102,13 +102,87 @@ def is_graphrep_output(folder: str | os.PathLike) -> bool:
     return isinstance(manifest, dict) and "graphrep_version" in manifest
 
 
+_URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_url(target) -> bool:
+    """Whether ``target`` is a URL with a scheme (``file:///data/out``,
+    ``s3://bucket/out``, ``memory://out``), opened through fsspec, rather
+    than a local path (a ``Path`` is always a path).
+
+    Example:
+        >>> is_url("file:///tmp/out"), is_url("s3://bucket/out"), is_url("out/a"), is_url(Path("a://b"))
+        (True, True, False, False)
+    """
+    return isinstance(target, str) and _URL_SCHEME.match(target) is not None
+
+
+def local_path(target: str | os.PathLike) -> Path | None:
+    """The local path that ``target`` names, a path or a ``file://`` URL;
+    ``None`` for any other URL.
+
+    Example:
+        >>> local_path("file:///tmp/out"), local_path("out"), local_path("memory://out")
+        (PosixPath('/tmp/out'), PosixPath('out'), None)
+    """
+    if not is_url(target):
+        return Path(target)
+    if target.startswith("file://"):
+        return Path(target[len("file://"):])
+    return None
+
+
+def output_filesystem(target: str | os.PathLike):
+    """(fsspec filesystem, absolute path) of a local path or an fsspec URL;
+    a URL of an unknown or uninstalled file system is a ``ValueError``.
+
+    Example:
+        >>> fs, path = output_filesystem("file:///tmp/out")
+        >>> fs.protocol[0], path
+        ('file', '/tmp/out')
+    """
+    import fsspec
+
+    local = local_path(target)
+    if local is not None:
+        return fsspec.filesystem("file"), str(local.absolute())
+    try:
+        return fsspec.core.url_to_fs(target)
+    except (ImportError, ValueError) as error:  # an unknown protocol, or its package is not installed
+        raise ValueError(f"cannot open {target}: {error}") from None
+
+
+def _check_url_target(target: str, *, overwrite: bool, folder: bool) -> None:
+    """:func:`check_output_target` for an fsspec URL other than ``file://``."""
+    if not folder:
+        raise ValueError(f"output file {target}: a URL cannot name a single output file; give a local path")
+    fs, path = output_filesystem(target)
+    if not fs.exists(path):
+        return
+    if not overwrite:
+        raise FileExistsError(f"output folder already exists: {target} (use --overwrite)")
+    if not fs.isdir(path):
+        raise FileExistsError(f"{target} is a file; --overwrite replaces only a folder written by graphrep")
+    try:
+        with fs.open(f"{path.rstrip('/')}/manifest.json", "rb") as handle:
+            manifest = json.loads(handle.read().decode("utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    if not (isinstance(manifest, dict) and "graphrep_version" in manifest):
+        raise FileExistsError(f"{target} is not a graphrep output folder (no manifest.json naming "
+                              "graphrep_version); --overwrite replaces only graphrep's own output")
+
+
 def check_output_target(target: str | os.PathLike, *, overwrite: bool = False,
                         inputs: Sequence[str | os.PathLike] = (), folder: bool = True) -> None:
     """Refuses, before any work, an output folder (or file) that cannot or
     must not be written.
 
     Args:
-        target: the output folder.
+        target: the output folder: a path, or an fsspec URL (a ``file://``
+            URL is checked as the path it names; for another URL, only what
+            is there already: an existing destination, a file or a foreign
+            folder is refused as for a path).
         overwrite: whether an existing graphrep output folder may be replaced.
         inputs: files the command reads; a ``target`` that is one of them or
             holds one of them is refused.
@@ -117,7 +191,8 @@ def check_output_target(target: str | os.PathLike, *, overwrite: bool = False,
 
     Raises:
         ValueError: ``target`` is the current folder or one of its
-            ancestors, or is or holds an input.
+            ancestors, or is or holds an input; or it is a URL of an
+            unknown file system, or a URL where ``folder`` is false.
         FileExistsError: ``target`` exists and ``overwrite`` is off, or it
             is not a graphrep output folder (a file, a foreign folder).
         PermissionError: the folder that would hold ``target`` is not writable.
@@ -132,7 +207,11 @@ def check_output_target(target: str | os.PathLike, *, overwrite: bool = False,
         ...
         FileExistsError: ... is not a graphrep output folder (no manifest.json naming graphrep_version); --overwrite replaces only graphrep's own output
     """
-    target = Path(target)
+    local = local_path(target)
+    if local is None:
+        _check_url_target(target, overwrite=overwrite, folder=folder)
+        return
+    target = local
     resolved = target.resolve()
     what = "output folder" if folder else "output file"
     if Path.cwd().resolve().is_relative_to(resolved):

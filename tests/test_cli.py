@@ -159,3 +159,52 @@ def test_closed_stdout_pipe_stops_quietly(tmp_path):
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     assert "error" not in result.stderr and "Traceback" not in result.stderr
     assert result.returncode == 141 and (tmp_path / "k" / "manifest.json").exists()
+
+
+def _files(fs, root):
+    """{relative name: bytes} of the files under ``root``, the run-dependent manifest apart."""
+    root = root.rstrip("/")
+    return {path[len(root) + 1:]: fs.cat_file(path) for path in fs.find(root)
+            if not path.endswith("manifest.json")}
+
+
+@pytest.mark.parametrize("scheme", ["file", "memory"])
+def test_orbits_writes_to_an_fsspec_url(tmp_path, square_with_tail, capsys, scheme):
+    fsspec = pytest.importorskip("fsspec")
+    local = tmp_path / "plain"
+    assert main(["orbits", str(square_with_tail), "-o", str(local), "-q", "--counts"]) == 0
+    url = f"file://{tmp_path / 'url'}" if scheme == "file" else f"memory://graphrep-cli-{tmp_path.name}/out"
+    fs, root = fsspec.core.url_to_fs(url)
+    try:
+        assert main(["orbits", str(square_with_tail), "-o", url, "-q", "--counts"]) == 0
+        written = _files(fs, root)
+        assert written == _files(fsspec.filesystem("file"), str(local)) and "h1_o0_o0.npz" in written
+        assert json.loads(fs.cat_file(f"{root}/manifest.json"))["nnz"] == json.loads(
+            (local / "manifest.json").read_text())["nnz"]
+        assert main(["orbits", str(square_with_tail), "-o", url, "-q"]) == 2
+        shown = root if scheme == "file" else url  # a file:// URL is checked as its path
+        assert capsys.readouterr().err == f"graphrep: error: output folder already exists: {shown} (use --overwrite)\n"
+        assert main(["orbits", str(square_with_tail), "-o", url, "-q", "--overwrite", "--keys", "h1_o0_o0"]) == 0
+        assert sorted(_files(fs, root)) == ["h1_o0_o0.npz", "nodes.txt"]
+        fs.rm(f"{root}/manifest.json")  # no longer a graphrep output: --overwrite must not replace it
+        assert main(["orbits", str(square_with_tail), "-o", url, "-q", "--overwrite"]) == 2
+        assert "is not a graphrep output folder" in capsys.readouterr().err
+    finally:
+        if scheme == "memory" and fs.exists(root):
+            fs.rm(root, recursive=True)
+    assert scheme == "memory" or sorted(path.name for path in tmp_path.iterdir()) == ["g.txt", "plain", "url"]
+
+
+@pytest.mark.parametrize("command", [["counts"], ["walks", "--length", "3"], ["embed"]])
+def test_single_file_commands_refuse_a_url(tmp_path, square_with_tail, capsys, command):
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, str(square_with_tail), "-o", "memory://graphrep-cli/out.tsv"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "memory://graphrep-cli/out.tsv is a URL" in err[0] and "give a path" in err[0]
+
+
+def test_counts_writes_to_a_file_url(tmp_path, square_with_tail):
+    assert main(["counts", str(square_with_tail), "-o", str(tmp_path / "plain.tsv"), "-q"]) == 0
+    assert main(["counts", str(square_with_tail), "-o", f"file://{tmp_path / 'url.tsv'}", "-q"]) == 0
+    assert (tmp_path / "url.tsv").read_bytes() == (tmp_path / "plain.tsv").read_bytes()

@@ -79,8 +79,8 @@ def needs_a3(wanted: np.ndarray) -> bool:
 
 
 class Piece(NamedTuple):
-    """Rows ``u0..u1-1``: ``row_stat[u1 - u0, 28]`` entry counts (row sums
-    in counts mode), ``cols[key]`` / ``vals[key]`` their entries in order."""
+    """Rows ``u0..u1-1``: ``row_stat[u1 - u0, 28]`` entry counts,
+    ``cols[key]`` / ``vals[key]`` their entries in order."""
 
     u0: int
     u1: int
@@ -94,17 +94,21 @@ class Piece(NamedTuple):
 
 
 def make_engine(g: CSRGraph, wanted: np.ndarray, *, backend: str = "auto", num_threads: int | None = None,
-                counts_only: bool = False):
+                sample: np.ndarray | None = None):
+    """The kernel for ``g`` and the ``wanted`` keys. ``sample``: the only
+    rows it will count (``row_nnz``), so that the C++ core precomputes the
+    edge triangle counts near them alone; such an engine refuses
+    ``compute``. (The Numba engine precomputes for every row either way.)"""
     name, core = choose_backend(backend)
     threads = thread_count(num_threads, core)
     if name == "cpp":
-        return CppEngine(core, g, wanted, counts_only, threads)
-    return NumbaEngine(g, wanted, counts_only, threads)
+        return CppEngine(core, g, wanted, threads, sample)
+    return NumbaEngine(g, wanted, threads)
 
 
-def _split(ranges: np.ndarray, row_stat: np.ndarray, cols, vals, u0: int, counts_only: bool) -> list[Piece]:
+def _split(ranges: np.ndarray, row_stat: np.ndarray, cols, vals, u0: int) -> list[Piece]:
     """One piece per row range of a kernel call."""
-    if len(ranges) == 1 or counts_only:
+    if len(ranges) == 1:
         return [Piece(int(a), int(b), row_stat[a - u0:b - u0], list(cols), list(vals)) for a, b in ranges]
     pieces = []
     offsets = np.zeros(NUM_KEYS, dtype=np.int64)
@@ -121,14 +125,15 @@ def _split(ranges: np.ndarray, row_stat: np.ndarray, cols, vals, u0: int, counts
 class CppEngine:
     name = "cpp"
 
-    def __init__(self, core, g: CSRGraph, wanted: np.ndarray, counts_only: bool, threads: int):
-        self.g, self.wanted, self.counts_only, self.threads = g, wanted, counts_only, threads
+    def __init__(self, core, g: CSRGraph, wanted: np.ndarray, threads: int, sample: np.ndarray | None = None):
+        self.g, self.wanted, self.threads = g, wanted, threads
         self.flags = kernel_flags(wanted)
-        self.rows = core.OrbitRows(g.indptr, g.indices, wanted, needs_a3(wanted), counts_only, threads)
+        rows = None if sample is None else np.ascontiguousarray(sample, dtype=np.int64)
+        self.rows = core.OrbitRows(g.indptr, g.indices, wanted, needs_a3(wanted), threads, rows)
 
     def compute(self, u0: int, u1: int, max_entries: int = -1) -> list[Piece]:
         ranges, row_stat, cols, vals = self.rows.compute(u0, u1, max_entries)
-        return _split(ranges, row_stat, cols, vals, u0, self.counts_only)
+        return _split(ranges, row_stat, cols, vals, u0)
 
     def row_nnz(self, rows: np.ndarray) -> np.ndarray:
         return self.rows.row_nnz(np.ascontiguousarray(rows, dtype=np.int64))
@@ -140,11 +145,11 @@ class NumbaEngine:
 
     name = "numba"
 
-    def __init__(self, g: CSRGraph, wanted: np.ndarray, counts_only: bool, threads: int):
+    def __init__(self, g: CSRGraph, wanted: np.ndarray, threads: int):
         from graphrep.orbits import _numba as kernels
 
         self.kernels = kernels
-        self.g, self.wanted, self.counts_only, self.threads = g, wanted, counts_only, threads
+        self.g, self.wanted, self.threads = g, wanted, threads
         self.flags = kernel_flags(wanted, needs_a3(wanted))
         n = g.num_nodes
         self.deg = g.degrees.astype(np.int64)
@@ -152,7 +157,6 @@ class NumbaEngine:
                   if self.flags & F_T else np.empty(0, dtype=np.int64))
         self.tri = row_sums(g.indptr, self.t) // 2 if self.flags & F_TRI else np.zeros(n, dtype=np.int64)
         self.d2 = row_sums(g.indptr, self.deg[g.indices]) if self.flags & F_D2 else np.zeros(n, dtype=np.int64)
-        self.mode = kernels.MODE_ROW_SUMS if counts_only else kernels.MODE_ENTRIES
         self.work = np.cumsum(1 + self.deg + row_sums(g.indptr, self.deg[g.indices]))
         self.scratch = [None] * threads
 
@@ -201,7 +205,7 @@ class NumbaEngine:
 
         def one(slot, part):
             a, b = part
-            done, row_stat, cols, vals = self._run(slot, np.arange(a, b, dtype=np.int64), self.mode, cap)
+            done, row_stat, cols, vals = self._run(slot, np.arange(a, b, dtype=np.int64), self.kernels.MODE_ENTRIES, cap)
             return Piece(a, a + done, row_stat[:done], list(cols), list(vals))
 
         return self._map(one, parts)

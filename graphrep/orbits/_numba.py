@@ -76,8 +76,8 @@ HOP3_KEYS = np.array([10])             # all a distance-3 pair can have
 K, SD, SU, SV, EC, A3, NBR, MARK = 0, 1, 2, 3, 4, 5, 6, 7
 # Kernel switches, as graphrep.orbits.plan.kernel_flags sets them.
 F_FAR, F_WEDGE_ALL, F_WEDGE_NEAR, F_T, F_EC, F_A3_FAR, F_A3_NEAR = 1, 2, 4, 8, 16, 32, 64
-# Emission modes: entries, row sums of the values, row entry counts.
-MODE_ENTRIES, MODE_ROW_SUMS, MODE_ROW_NNZ = 0, 1, 2
+# Emission modes: entries, row entry counts.
+MODE_ENTRIES, MODE_ROW_NNZ = 0, 1
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -161,9 +161,9 @@ def orbit_rows(rows, indptr, indices, deg, tri, d2, t, wanted, flags, mode, max_
     Stops after the row at which ``max_entries`` entries are held (-1: never).
     Returns (done, row_stat[len(rows), 28], cols, vals, stream buffers): the
     first ``done`` rows were computed; row_stat[i, key] is the number of
-    entries of row rows[i] in matrix key (MODE_ENTRIES, MODE_ROW_NNZ) or
-    their sum (MODE_ROW_SUMS), and cols[key] / vals[key] are that matrix's
-    entries of those rows in order, column-sorted (MODE_ENTRIES only); the
+    entries of row rows[i] in matrix key, and cols[key] / vals[key] are that
+    matrix's entries of those rows in order, column-sorted (MODE_ENTRIES
+    only; MODE_ROW_NNZ counts without keeping them); the
     stream buffers, possibly grown, are for the next call.
     """
     n = indptr.shape[0] - 1
@@ -284,9 +284,6 @@ def orbit_rows(rows, indptr, indices, deg, tri, d2, t, wanted, flags, mode, max_
             for key in keys:
                 value = vals[key]
                 if value == 0:
-                    continue
-                if mode == MODE_ROW_SUMS:
-                    row_stat[i, key] += value
                     continue
                 row_stat[i, key] += 1
                 if mode == MODE_ROW_NNZ:

@@ -25,7 +25,9 @@ logger = logging.getLogger(__name__)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_graph_input(parser)
-    add_output_options(parser, metavar="OUTDIR", help="output folder (not needed with --estimate)")
+    add_output_options(parser, metavar="OUTDIR", urls=True,
+                       help="output folder, a path or an fsspec URL such as s3://bucket/out (not needed with "
+                            "--estimate)")
     # -o is required except with --estimate, which writes nothing
     next(action for action in parser._actions if action.dest == "out").required = False
     parser.add_argument("--backend", choices=BACKENDS, default="auto", help="kernel (default: auto = C++ when built)")

@@ -61,10 +61,11 @@ def compute_block(graph, token: str, selected, root: str, u0: int, u1: int, back
     """A task: rows ``u0..u1-1`` into shards under ``root``, holding the
     worker process under ``budget`` bytes (default: what it holds plus 80%
     of the memory available); returns ``(u0, u1, entries)``."""
-    from graphrep.orbits.writer import _filesystem, write_shards
+    from graphrep.io import output_filesystem
+    from graphrep.orbits.writer import write_shards
 
     engine, lock = _engine_for(token, graph, selected, backend, num_threads)
-    fs, path = _filesystem(root)
+    fs, path = output_filesystem(root)
     entries = 0
     with lock:
         budget = resolve_budget(budget)

@@ -36,6 +36,7 @@ import scipy.sparse as sp
 
 import graphrep
 from graphrep.graph import CSRGraph
+from graphrep.io import local_path, output_filesystem
 from graphrep.orbits._engine import iterate_pieces, release_memory, work_chunks
 from graphrep.orbits.budget import ENTRY_BYTES, ROW_BYTES, OutputTooLargeError, format_size, resident_memory
 from graphrep.orbits.keys import (
@@ -71,8 +72,9 @@ def write_orbit_adjacency(graph: Any, out_dir: str | os.PathLike, *, keys: Itera
 
     Args:
         graph: any input :func:`graphrep.as_graph` accepts.
-        out_dir: the folder to create (a path; with ``client``, one every
-            worker can reach: a shared file system, or an fsspec URL).
+        out_dir: the folder to create: a path or an fsspec URL
+            (``file:///data/out``, ``s3://bucket/out``); with ``client``,
+            one every worker can reach (a shared file system, or a URL).
         keys: a subset of the 28 keys (default: all).
         format: ``"npz"`` (one ``scipy.sparse.save_npz`` file per matrix),
             ``"mtx"`` (MatrixMarket) or ``"tsv"`` (one long table).
@@ -208,7 +210,7 @@ def load_orbit_adjacency(out_dir: str | os.PathLike, key) -> sp.csr_array:
         ...     load_orbit_adjacency(d + "/out", (3, 4, 4)).toarray()[0].tolist()
         [0, 0, 0, 1]
     """
-    fs, root = _filesystem(out_dir)
+    fs, root = output_filesystem(out_dir)
     key = parse_key(key) if isinstance(key, str) else OrbitKey(*key)
     with fs.open(f"{root}/manifest.json") as handle:
         manifest = json.load(handle)
@@ -234,21 +236,12 @@ def load_orbit_adjacency(out_dir: str | os.PathLike, key) -> sp.csr_array:
 # ---- where the files go ------------------------------------------------------
 
 def _is_url(target) -> bool:
-    return isinstance(target, str) and "://" in target and not target.startswith("file://")
-
-
-def _filesystem(target):
-    """(fsspec filesystem, path) of a local path or an fsspec URL."""
-    import fsspec
-
-    if _is_url(target):
-        return fsspec.core.url_to_fs(target)
-    local = str(target)[len("file://"):] if str(target).startswith("file://") else target
-    return fsspec.filesystem("file"), str(Path(local).absolute())
+    """Whether ``target`` is a URL of a file system other than the local one."""
+    return local_path(target) is None
 
 
 def _check_target(target, overwrite: bool) -> None:
-    fs, path = _filesystem(target)
+    fs, path = output_filesystem(target)
     if fs.exists(path) and not overwrite:
         raise FileExistsError(f"output folder already exists: {target} (use --overwrite)")
 
@@ -256,7 +249,7 @@ def _check_target(target, overwrite: bool) -> None:
 def _check_disk(target, needed: int) -> None:
     if _is_url(target):
         return
-    _, path = _filesystem(target)
+    _, path = output_filesystem(target)
     existing = Path(path)
     while not existing.exists():
         existing = existing.parent
@@ -274,11 +267,11 @@ def _staging(target, overwrite: bool) -> Iterator[tuple[Any, str]]:
     if not _is_url(target):
         from graphrep.io import atomic_directory
 
-        fs, path = _filesystem(target)
+        fs, path = output_filesystem(target)
         with atomic_directory(path, overwrite=overwrite) as folder:
             yield fs, str(folder)
         return
-    fs, path = _filesystem(target)
+    fs, path = output_filesystem(target)
     staging = f"{path}.{uuid.uuid4().hex[:12]}.partial"
     fs.makedirs(staging, exist_ok=True)
     try:

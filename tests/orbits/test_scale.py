@@ -82,6 +82,35 @@ def test_estimate_bounds_hold_on_random_graphs():
             assert matrix.nnz <= guess.nnz_high[key], (seed, key)
 
 
+@pytest.mark.parametrize("graph, near", [
+    (nx.grid_2d_graph(70, 70), True),                        # sparse: t only near the sample
+    (nx.barabasi_albert_graph(2000, 3, seed=3), False),      # hubs near every sample: t everywhere
+    (nx.star_graph(500), False),
+])
+@pytest.mark.parametrize("keys", [None, ["h1_o9_o11", "h2_o8_o8"]])
+@pytest.mark.skipif("cpp" not in BACKENDS, reason="the C++ core is not built")
+def test_a_kernel_built_for_the_sample_counts_as_the_full_one(graph, near, keys):
+    from graphrep.orbits.adjacency import _selected_keys
+    from graphrep.orbits.estimate import prepare, sample_rows
+
+    g = as_graph(graph)
+    rows = sample_rows(g.num_nodes, seed=1)
+    assert rows.shape[0] < g.num_nodes
+    wanted = wanted_mask(_selected_keys(keys))
+    full = make_engine(g, wanted, backend="cpp")
+    sampled = make_engine(g, wanted, backend="cpp", sample=rows)
+    np.testing.assert_array_equal(sampled.row_nnz(rows), full.row_nnz(rows))
+    assert (sampled.rows.near_seconds > 0) == near
+    with pytest.raises(RuntimeError, match="sample"):
+        sampled.compute(0, 1)
+    outside = np.setdiff1d(np.arange(g.num_nodes), rows)[:1]
+    with pytest.raises(IndexError, match="built for"):
+        sampled.row_nnz(outside)
+    guess, computed = estimate(g, keys=keys, seed=1), prepare(g, keys, backend="cpp", num_threads=None, seed=1)[4]
+    assert (guess.nnz, guess.nnz_high, guess.exact) == (computed.nnz, computed.nnz_high, computed.exact)
+    np.testing.assert_array_equal(guess.row_entries, computed.row_entries)
+
+
 def test_estimate_is_exact_when_every_row_is_counted_and_close_otherwise():
     small = nx.davis_southern_women_graph()
     actual = orbit_adjacency(small)
