@@ -41,7 +41,7 @@ import scipy.sparse as sp
 from graphrep._edgelist import read_edge_list
 
 __all__ = ["read_edge_list", "atomic_directory", "check_output_target", "is_graphrep_output", "remove_stale_partials",
-           "is_url", "local_path", "output_filesystem", "write_matrix", "Terminated", "request_termination",
+           "new_partial_file", "is_url", "local_path", "output_filesystem", "write_matrix", "Terminated", "request_termination",
            "termination_requested", "MATRIX_FORMATS", "PARTIAL_MARKER"]
 
 logger = logging.getLogger(__name__)
@@ -310,6 +310,37 @@ def _partial_pattern(target: Path) -> re.Pattern:
     return re.compile(rf"\.{re.escape(target.name)}\.[0-9a-f]{{8}}\.partial")
 
 
+def _partial_file_pattern(target: Path) -> re.Pattern:
+    # a file holds no marker, so its name carries the owner: pid, start time, host
+    return re.compile(rf"\.{re.escape(target.name)}\.[0-9a-f]{{8}}\.(?P<pid>[0-9]+)-(?P<start>[0-9]+|x)"
+                      rf"@(?P<host>.+)\.partial")
+
+
+def new_partial_file(target: str | os.PathLike) -> Path:
+    """Creates an empty temporary file beside ``target`` (mode 0666 less the
+    umask, so the renamed result follows it) whose name records this host and
+    process, so that :func:`remove_stale_partials` can tell a killed run's
+    leftover from a running one's.
+
+    Example:
+        >>> import tempfile, os
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     tmp = new_partial_file(os.path.join(d, "out.tsv"))
+        ...     tmp.name.startswith(".out.tsv.") and tmp.name.endswith(".partial")
+        True
+    """
+    target = Path(target)
+    start = _process_start(os.getpid())
+    owner = f"{os.getpid()}-{'x' if start is None else start}@{socket.gethostname()}"
+    while True:
+        temporary = target.parent / f".{target.name}.{secrets.token_hex(4)}.{owner}.partial"
+        try:
+            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return temporary
+        except FileExistsError:
+            continue
+
+
 def _new_partial(target: Path) -> Path:
     """A new, marked staging folder beside ``target`` (mode 0777 less the umask)."""
     owner = json.dumps({"host": socket.gethostname(), "pid": os.getpid(), "start": _process_start(os.getpid()),
@@ -330,9 +361,10 @@ def _new_partial(target: Path) -> Path:
 
 
 def remove_stale_partials(target: str | os.PathLike) -> list[Path]:
-    """Removes the staging folders that killed runs left beside ``target``
-    and returns them. Only folders named like graphrep's, holding its marker,
-    written on this host by a process that is gone are removed.
+    """Removes the staging folders and temporary files that killed runs left
+    beside ``target`` and returns them. Only folders named like graphrep's,
+    holding its marker, and files named by :func:`new_partial_file`, written
+    on this host by a process that is gone, are removed.
 
     Example:
         >>> import tempfile, os
@@ -348,7 +380,17 @@ def remove_stale_partials(target: str | os.PathLike) -> list[Path]:
         entries = list(os.scandir(target.parent))
     except FileNotFoundError:
         return removed
+    file_pattern = _partial_file_pattern(target)
     for entry in entries:
+        named = file_pattern.fullmatch(entry.name)
+        if named is not None and entry.is_file(follow_symlinks=False):
+            start = named["start"]
+            owner = {"host": named["host"], "pid": int(named["pid"]), "start": None if start == "x" else int(start)}
+            if not _owner_alive(owner):
+                Path(entry.path).unlink(missing_ok=True)
+                logger.info("removed %s, left by a killed run (pid %s)", entry.path, owner["pid"])
+                removed.append(Path(entry.path))
+            continue
         if not pattern.fullmatch(entry.name) or not entry.is_dir(follow_symlinks=False):
             continue
         try:

@@ -8,7 +8,6 @@ import logging
 import os
 import platform
 import random
-import secrets
 import sys
 import time
 from importlib import metadata
@@ -93,6 +92,8 @@ def atomic_file(target: str | os.PathLike, *, overwrite: bool = False) -> Iterat
     ``target`` when the block succeeds; on any error or interrupt the
     temporary file is removed and ``target`` is left as it was, also when
     the process was asked to terminate (:func:`graphrep.io.request_termination`).
+    Temporary files that killed runs left beside ``target`` are removed first
+    (:func:`graphrep.io.remove_stale_partials`).
     The parent folder is created when missing; the file follows the umask.
 
     Raises:
@@ -110,16 +111,11 @@ def atomic_file(target: str | os.PathLike, *, overwrite: bool = False) -> Iterat
     target = Path(target)
     if target.exists() and not overwrite:
         raise FileExistsError(f"output file already exists: {target} (use --overwrite)")
-    from graphrep.io import Terminated, termination_requested
+    from graphrep.io import Terminated, new_partial_file, remove_stale_partials, termination_requested
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    while True:  # mkstemp would make the file private: create it with 0666 less the umask
-        temporary = target.parent / f".{target.name}.{secrets.token_hex(4)}.partial"
-        try:
-            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-            break
-        except FileExistsError:
-            continue
+    remove_stale_partials(target)
+    temporary = new_partial_file(target)
     try:
         yield temporary
         if termination_requested():  # a SIGTERM whose exception an extension module swallowed

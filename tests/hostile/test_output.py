@@ -320,3 +320,44 @@ def test_single_file_outputs_get_the_same_checks(tmp_path, square, capsys, monke
     assert (tmp_path / "out.tsv").stat().st_mode & 0o777 == 0o640
     assert run(square, "-o", tmp_path / "out.tsv", "--overwrite") == 0
     assert sorted(os.listdir(tmp_path)) == ["out.tsv", "results", "square.txt"]
+
+
+def test_only_stale_temporary_files_are_removed(tmp_path):
+    from graphrep.io import _process_start
+
+    host, me = socket.gethostname(), os.getpid()
+
+    def leftover(name: str) -> Path:
+        path = tmp_path / name
+        path.write_text("half")
+        return path
+
+    stale = leftover(f".out.tsv.0000dead.{dead_pid()}-x@{host}.partial")
+    live = leftover(f".out.tsv.1111aaaa.{me}-{_process_start(me)}@{host}.partial")
+    reused = leftover(f".out.tsv.2222bbbb.{me}-1@{host}.partial")  # same pid, another start time
+    elsewhere = leftover(f".out.tsv.3333cccc.{dead_pid()}-x@{host}-other.partial")
+    other_target = leftover(f".out.tsvx.4444dddd.{dead_pid()}-x@{host}.partial")
+    unnamed = leftover(".out.tsv.5555eeee.partial")  # no owner in its name: not graphrep's
+    assert sorted(remove_stale_partials(tmp_path / "out.tsv")) == sorted([stale, reused])
+    assert not stale.exists() and not reused.exists()
+    assert live.exists() and elsewhere.exists() and other_target.exists() and unnamed.exists()
+
+
+@pytest.mark.parametrize("command", sorted(FILE_COMMANDS))
+def test_single_file_leftovers_of_a_killed_run_are_removed_by_the_next_run(tmp_path, square, command):
+    out = tmp_path / "out.tsv"
+    killed = tmp_path / f".out.tsv.0000dead.{dead_pid()}-x@{socket.gethostname()}.partial"
+    killed.write_text("half")
+    assert main([*FILE_COMMANDS[command], str(square), "-o", str(out), "-q"]) == 0
+    assert not killed.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == []
+
+
+def test_a_running_single_file_output_is_named_by_its_owner(tmp_path):
+    from graphrep.utils import atomic_file
+
+    with atomic_file(tmp_path / "out.tsv") as temporary:
+        assert f".{os.getpid()}-" in temporary.name and temporary.name.endswith(f"@{socket.gethostname()}.partial")
+        assert remove_stale_partials(tmp_path / "out.tsv") == []  # its own run is alive
+        temporary.write_text("done")
+    assert (tmp_path / "out.tsv").read_text() == "done" and os.listdir(tmp_path) == ["out.tsv"]
