@@ -12,7 +12,7 @@ output folder also an fsspec URL, passed on as written. They print their summary
 :func:`print_summary` (silent under ``-q``), state times with
 :func:`format_seconds` (compilation of the Numba kernels apart, measured
 with :func:`graphrep.utils.numba_compile_clock`), write single files with
-:func:`graphrep.utils.atomic_file` and check numeric options with
+:func:`graphrep.io.atomic_file` and check numeric options with
 :func:`positive_int`, :func:`non_negative_int` and :func:`positive_float`.
 """
 from __future__ import annotations

@@ -40,7 +40,7 @@ import scipy.sparse as sp
 
 from graphrep._edgelist import read_edge_list
 
-__all__ = ["read_edge_list", "atomic_directory", "check_output_target", "is_graphrep_output", "remove_stale_partials",
+__all__ = ["read_edge_list", "atomic_file", "atomic_directory", "check_output_target", "is_graphrep_output", "remove_stale_partials",
            "new_partial_file", "is_url", "local_path", "output_filesystem", "write_matrix", "Terminated", "request_termination",
            "termination_requested", "MATRIX_FORMATS", "PARTIAL_MARKER"]
 
@@ -248,6 +248,44 @@ def _check_writable(folder: Path, target: Path) -> None:
     except OSError as error:
         raise PermissionError(f"cannot write {target}: {folder} is not writable ({error.strerror})") from None
     probe.rmdir()
+
+
+@contextlib.contextmanager
+def atomic_file(target: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yields a fresh temporary path beside ``target`` and renames it to
+    ``target`` when the block succeeds; on any error or interrupt the
+    temporary file is removed and ``target`` is left as it was, also when
+    the process was asked to terminate (:func:`request_termination`).
+    Temporary files that killed runs left beside ``target`` are removed first
+    (:func:`remove_stale_partials`).
+    The parent folder is created when missing; the file follows the umask.
+
+    Raises:
+        FileExistsError: ``target`` exists and ``overwrite`` is off (checked
+            before the block runs).
+
+    Example:
+        >>> import tempfile, os
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     with atomic_file(os.path.join(d, "out.txt")) as tmp:
+        ...         _ = tmp.write_text("done")
+        ...     sorted(os.listdir(d))
+        ['out.txt']
+    """
+    target = Path(target)
+    if target.exists() and not overwrite:
+        raise FileExistsError(f"output file already exists: {target} (use --overwrite)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(target)
+    temporary = new_partial_file(target)
+    try:
+        yield temporary
+        if termination_requested():  # a SIGTERM whose exception an extension module swallowed
+            raise Terminated
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 __all__ = ["progress", "set_quiet", "is_quiet", "seed_everything", "environment", "write_json",
-           "atomic_file", "NumbaCompileClock", "numba_compile_clock"]
+           "NumbaCompileClock", "numba_compile_clock"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,52 +78,14 @@ def environment() -> dict[str, Any]:
 def write_json(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
     """Writes ``payload`` plus an ``environment`` entry as JSON, atomically
     (temporary file, then rename), and returns the path."""
+    from graphrep.io import atomic_file  # io loads scipy: not at every import of utils
+
     path = Path(path)
     payload = {**payload, "environment": environment()}
     with atomic_file(path, overwrite=True) as temporary, open(temporary, "w") as out:
         json.dump(payload, out, indent=2, default=_json_default)
         out.write("\n")
     return path
-
-
-@contextlib.contextmanager
-def atomic_file(target: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
-    """Yields a fresh temporary path beside ``target`` and renames it to
-    ``target`` when the block succeeds; on any error or interrupt the
-    temporary file is removed and ``target`` is left as it was, also when
-    the process was asked to terminate (:func:`graphrep.io.request_termination`).
-    Temporary files that killed runs left beside ``target`` are removed first
-    (:func:`graphrep.io.remove_stale_partials`).
-    The parent folder is created when missing; the file follows the umask.
-
-    Raises:
-        FileExistsError: ``target`` exists and ``overwrite`` is off (checked
-            before the block runs).
-
-    Example:
-        >>> import tempfile, os
-        >>> with tempfile.TemporaryDirectory() as d:
-        ...     with atomic_file(os.path.join(d, "out.txt")) as tmp:
-        ...         _ = tmp.write_text("done")
-        ...     sorted(os.listdir(d))
-        ['out.txt']
-    """
-    target = Path(target)
-    if target.exists() and not overwrite:
-        raise FileExistsError(f"output file already exists: {target} (use --overwrite)")
-    from graphrep.io import Terminated, new_partial_file, remove_stale_partials, termination_requested
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_partials(target)
-    temporary = new_partial_file(target)
-    try:
-        yield temporary
-        if termination_requested():  # a SIGTERM whose exception an extension module swallowed
-            raise Terminated
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 class NumbaCompileClock:

@@ -4,7 +4,8 @@ import logging
 import numpy as np
 import pytest
 
-from graphrep.utils import atomic_file, numba_compile_clock, seed_everything, write_json
+from graphrep.io import atomic_file
+from graphrep.utils import numba_compile_clock, seed_everything, write_json
 
 
 def test_write_json_records_environment_atomically(tmp_path):

@@ -22,10 +22,11 @@ from graphrep.cli_options import (
     add_graph_input, add_output_options, check_output_options, format_seconds, positive_int, print_summary,
     read_graph_input,
 )
+from graphrep.io import atomic_file
 from graphrep.orbits._engine import BACKENDS
 from graphrep.orbits.counts import edge_orbit_counts, orbit_counts
 from graphrep.orbits.graphlets import NUM_EDGE_ORBITS_BY_SIZE, NUM_NODE_ORBITS_BY_SIZE
-from graphrep.utils import atomic_file, numba_compile_clock
+from graphrep.utils import numba_compile_clock
 
 logger = logging.getLogger(__name__)
 

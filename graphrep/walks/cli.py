@@ -33,7 +33,8 @@ from graphrep.cli_options import (
     print_summary,
     read_graph_input,
 )
-from graphrep.utils import atomic_file, numba_compile_clock, progress
+from graphrep.io import atomic_file
+from graphrep.utils import numba_compile_clock, progress
 
 logger = logging.getLogger(__name__)
 

@@ -354,7 +354,7 @@ def test_single_file_leftovers_of_a_killed_run_are_removed_by_the_next_run(tmp_p
 
 
 def test_a_running_single_file_output_is_named_by_its_owner(tmp_path):
-    from graphrep.utils import atomic_file
+    from graphrep.io import atomic_file
 
     with atomic_file(tmp_path / "out.tsv") as temporary:
         assert f".{os.getpid()}-" in temporary.name and temporary.name.endswith(f"@{socket.gethostname()}.partial")
